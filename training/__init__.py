@@ -1,0 +1,1 @@
+"""Training and fine-tuning (torch, no Qt). The studio runs it as a subprocess."""

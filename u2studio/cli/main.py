@@ -1,0 +1,67 @@
+"""Entry point: ``u2studio`` opens the studio; ``u2studio SUBCOMMAND`` runs batch work."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand name -> module with add_parser(subparsers) and run(args) -> int
+SUBCOMMANDS = {
+    "segment": "u2studio.cli.segment",
+    "weights": "u2studio.cli.weights",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, one sub-parser per subcommand module."""
+    from u2studio import __version__
+
+    parser = argparse.ArgumentParser(prog="u2studio", description="Salient-object and background-removal masks.")
+    parser.add_argument("--version", action="version", version=f"u2studio {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in SUBCOMMANDS.items():
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the studio or a subcommand; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in SUBCOMMANDS and not args_list[0].startswith("-"):
+        return run_studio(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    module = importlib.import_module(SUBCOMMANDS[args.command])
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run_studio(paths: list[str]) -> int:
+    """Open the studio window (with optional images or folders), or segment the sample without a GUI."""
+    try:
+        studio = importlib.import_module("u2studio.gui.app")
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not exc.name.startswith("u2studio.gui"):
+            raise
+        return _segment_sample()
+    return int(studio.run(paths))
+
+
+def _segment_sample() -> int:
+    """Until the studio exists: segment the bundled sample image and say where the result is."""
+    from pathlib import Path
+
+    from u2studio.cli.segment import segment_files
+    from u2studio.core.paths import data_dir, sample_image
+
+    out = data_dir() / "sample-output"
+    failures = segment_files([sample_image()], out, "u2netp", "auto", cutout=True, progress=False)
+    if failures:
+        return 1
+    print(f"Segmented {sample_image()} -> {Path(out) / 'sample.png'} and {Path(out) / 'sample_cutout.png'}")
+    return 0

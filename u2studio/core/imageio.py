@@ -1,0 +1,190 @@
+"""The one decode path for every image u2studio reads, and PNG output for masks and cutouts."""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from u2studio.core.atomic import atomic_write_bytes
+
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"})
+DEFAULT_MAX_PIXELS = 250_000_000
+
+
+class ImageLoadError(Exception):
+    """An image could not be read; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """A decoded image: RGB uint8 pixels, the alpha channel if it had one, and where it came from."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    path: Path | None
+    source_mode: str
+    source_format: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def max_pixels() -> int:
+    """The decompression-bomb limit; ``U2STUDIO_MAX_PIXELS`` overrides the default."""
+    try:
+        return int(os.environ.get("U2STUDIO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    except ValueError:
+        return DEFAULT_MAX_PIXELS
+
+
+def is_image_path(path: Path) -> bool:
+    """Whether ``path`` has an extension u2studio reads."""
+    return path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def load_image(path: str | os.PathLike[str]) -> LoadedImage:
+    """Read any supported image file as upright RGB uint8, or raise ImageLoadError."""
+    file_path = Path(path)
+    try:
+        data = file_path.read_bytes()
+    except FileNotFoundError:
+        raise ImageLoadError(f"{file_path}: file not found") from None
+    except OSError as exc:
+        raise ImageLoadError(f"{file_path}: cannot read ({exc.strerror or exc})") from exc
+    return decode_image(data, file_path)
+
+
+def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
+    """Decode encoded image bytes as upright RGB uint8, or raise ImageLoadError."""
+    label = str(path) if path else "image"
+    if not data:
+        raise ImageLoadError(f"{label}: the file is empty")
+    limit = max_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            previous = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = limit
+            try:
+                with Image.open(io.BytesIO(data)) as img:
+                    _check_pixels(img.size, limit, label)
+                    fmt = img.format or "?"
+                    mode = img.mode
+                    img.load()
+                    upright = ImageOps.exif_transpose(img)
+                    rgb, alpha = _to_rgb(upright)
+            finally:
+                Image.MAX_IMAGE_PIXELS = previous
+    except ImageLoadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageLoadError(f"{label}: too many pixels for the decompression-bomb limit ({exc})") from exc
+    except UnidentifiedImageError:
+        raise ImageLoadError(f"{label}: not an image file, or a format u2studio cannot read") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        fallback = _decode_with_opencv(data, limit, label)
+        if fallback is None:
+            raise ImageLoadError(f"{label}: truncated or corrupt image ({exc})") from exc
+        return LoadedImage(fallback[0], fallback[1], path, "opencv", "?")
+    return LoadedImage(rgb, alpha, path, mode, fmt)
+
+
+def _check_pixels(size: tuple[int, int], limit: int, label: str) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ImageLoadError(f"{label}: the image has no pixels ({width}x{height})")
+    if width * height > limit:
+        raise ImageLoadError(
+            f"{label}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+            f"{limit / 1e6:.0f}-megapixel limit that guards against decompression bombs "
+            "(set U2STUDIO_MAX_PIXELS to raise it)"
+        )
+
+
+def _to_rgb(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Convert any Pillow mode to RGB uint8 plus an optional alpha channel."""
+    mode = img.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+        gray = np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)), None
+    alpha: np.ndarray | None = None
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in img.info)
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        arr = np.asarray(rgba)
+        alpha = np.ascontiguousarray(arr[:, :, 3])
+        return np.ascontiguousarray(arr[:, :, :3]), alpha
+    return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
+
+
+def _decode_with_opencv(data: bytes, limit: int, label: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Second chance for files Pillow cannot decode (for example 16-bit colour TIFF)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.size == 0:
+        return None
+    _check_pixels((arr.shape[1], arr.shape[0]), limit, label)
+    if arr.dtype == np.uint16:
+        arr = (arr.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    elif arr.dtype != np.uint8:
+        arr = cv2.normalize(arr, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if arr.ndim == 2:
+        return cv2.cvtColor(arr, cv2.COLOR_GRAY2RGB), None
+    if arr.shape[2] == 4:
+        return cv2.cvtColor(arr, cv2.COLOR_BGRA2RGB), np.ascontiguousarray(arr[:, :, 3])
+    return cv2.cvtColor(arr, cv2.COLOR_BGR2RGB), None
+
+
+def to_uint8_mask(prob: np.ndarray) -> np.ndarray:
+    """A float mask in [0, 1] as 8-bit values 0..255."""
+    return np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """Encode a gray (H×W), RGB or RGBA uint8 array as PNG bytes."""
+    if array.dtype != np.uint8:
+        raise ValueError(f"PNG output needs uint8 pixels, got {array.dtype}")
+    if array.ndim == 2:
+        bgr = array
+    elif array.shape[2] == 3:
+        bgr = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    elif array.shape[2] == 4:
+        bgr = cv2.cvtColor(array, cv2.COLOR_RGBA2BGRA)
+    else:
+        raise ValueError(f"cannot write an array of shape {array.shape} as PNG")
+    ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def save_png(path: str | os.PathLike[str], array: np.ndarray) -> Path:
+    """Write a uint8 array as PNG atomically."""
+    return atomic_write_bytes(path, encode_png(array))
+
+
+def load_mask(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a mask file as H×W uint8 (the first channel, or luminance for colour files)."""
+    loaded = load_image(path)
+    if loaded.source_mode in ("L", "1", "P", "I;16", "I;16B", "I;16L", "I", "F", "LA"):
+        return np.ascontiguousarray(loaded.rgb[:, :, 0])
+    return cv2.cvtColor(loaded.rgb, cv2.COLOR_RGB2GRAY)
+
+
+def make_cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """An RGBA cutout: the image's colours with the mask (uint8 or float in [0, 1]) as alpha."""
+    if mask.shape != rgb.shape[:2]:
+        raise ValueError(f"mask {mask.shape} and image {rgb.shape[:2]} differ in size")
+    alpha = mask if mask.dtype == np.uint8 else to_uint8_mask(mask.astype(np.float32))
+    return np.dstack([rgb, alpha])

@@ -1,0 +1,198 @@
+"""The Predictor: numpy image in, probability map out, with preprocessing from the model's config."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from u2studio.inference import device as devices
+from u2studio.models.config import ModelConfig
+from u2studio.models.fuse import folded_copy
+from u2studio.models.registry import create_model, model_config
+from u2studio.models.store import ModelEntry, resolve_model
+
+log = logging.getLogger("u2studio.inference")
+MPS_TOLERANCE = 1e-2
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The main probability map at image size, and every side output (sigmoid, at image size)."""
+
+    mask: np.ndarray
+    sides: tuple[np.ndarray, ...]
+    side_names: tuple[str, ...]
+
+
+def ensure_rgb(image: np.ndarray) -> np.ndarray:
+    """Accept H×W, H×W×1, H×W×3 or H×W×4 uint8 and return H×W×3 uint8."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"expected a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise TypeError(f"expected uint8 pixels, got {image.dtype}")
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    if image.ndim == 3 and image.shape[2] == 4:
+        return np.ascontiguousarray(image[:, :, :3])
+    raise ValueError(f"expected an H×W, H×W×3 or H×W×4 image, got shape {image.shape}")
+
+
+def preprocess(image: np.ndarray, config: ModelConfig) -> np.ndarray:
+    """Resize and normalise one image into a 3×S×S float32 array, as the official test code does."""
+    rgb = ensure_rgb(image)
+    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
+        raise ValueError("the image has no pixels")
+    size = config.input_size
+    shrinking = rgb.shape[0] > size or rgb.shape[1] > size
+    resized = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    arr = resized.astype(np.float32)
+    if config.scale == "max":
+        arr /= max(float(arr.max()), 1e-6)
+    else:
+        arr /= 255.0
+    arr -= np.asarray(config.mean, dtype=np.float32)
+    arr /= np.asarray(config.std, dtype=np.float32)
+    return np.ascontiguousarray(arr.transpose(2, 0, 1))
+
+
+def postprocess(prob: np.ndarray, height: int, width: int, min_max: bool = True) -> np.ndarray:
+    """Min–max normalise a probability map and resize it back to the image's size."""
+    out = prob.astype(np.float32, copy=True)
+    if min_max:
+        low, high = float(out.min()), float(out.max())
+        out = (out - low) / (high - low) if high - low > 1e-8 else np.zeros_like(out)
+    if out.shape != (height, width):
+        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(out, 0.0, 1.0)
+
+
+def main_logits(outputs: object, config: ModelConfig) -> list[torch.Tensor]:
+    """The list of map logits from a model's raw output (IS-Net also returns features)."""
+    if isinstance(outputs, tuple) and len(outputs) == 2 and isinstance(outputs[0], list):
+        outputs = outputs[0]
+    assert isinstance(outputs, list)
+    return outputs
+
+
+class Predictor:
+    """Runs one model on numpy images; preprocessing, forward and postprocessing stay separate.
+
+    ``model`` is a registry name, an installed model name or a checkpoint path.
+    ``device`` is auto, cpu, cuda or mps. ``on_notice`` receives human-readable
+    notes, such as a fall-back from the GPU to the CPU.
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] = "u2netp",
+        device: str = "auto",
+        min_max: bool = True,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
+        self.entry: ModelEntry = resolve_model(model)
+        self.min_max = min_max
+        self._notice = on_notice or (lambda text: log.warning(text))
+        self.threads = devices.configure_cpu_threads()
+        network = create_model(self.entry.arch, pretrained=self.entry.path)
+        self.config: ModelConfig = model_config(network)
+        self._cpu_model = folded_copy(network)
+        self.device = devices.resolve(device)
+        self._model = self._cpu_model
+        self._checked_mps = False
+        if self.device.type != "cpu":
+            self._model = folded_copy(network).to(self.device)
+
+    @property
+    def name(self) -> str:
+        """The model's name as the user knows it."""
+        return self.entry.name
+
+    @property
+    def path(self) -> Path:
+        """The weights file."""
+        return self.entry.path
+
+    def forward(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Run N×3×S×S preprocessed input; return every map's sigmoid as N×S×S float32 arrays."""
+        tensor = torch.from_numpy(batch)
+        if self.device.type == "mps" and not self._checked_mps:
+            self._check_mps(tensor)
+        if self.device.type != "cpu":
+            try:
+                return self._run(self._model, tensor, self.device)
+            except torch.cuda.OutOfMemoryError:
+                torch.cuda.empty_cache()
+                self._fall_back("CUDA ran out of memory; this image runs on the CPU instead")
+            except RuntimeError as exc:
+                self._fall_back(f"{self.device.type.upper()} failed ({exc}); running on the CPU instead")
+        return self._run(self._cpu_model, tensor, torch.device("cpu"))
+
+    def _run(self, network: nn.Module, tensor: torch.Tensor, device: torch.device) -> list[np.ndarray]:
+        dtype = devices.autocast_dtype(device)
+        with torch.inference_mode():
+            x = tensor.to(device)
+            if dtype is not None:
+                with torch.autocast(device.type, dtype=dtype):
+                    raw = network(x)
+            else:
+                raw = network(x)
+            return [torch.sigmoid(t.float())[:, 0].cpu().numpy() for t in main_logits(raw, self.config)]
+
+    def _check_mps(self, tensor: torch.Tensor) -> None:
+        """Compare MPS with the CPU once; drop MPS if they disagree."""
+        self._checked_mps = True
+        probe = tensor[:1]
+        try:
+            on_mps = self._run(self._model, probe, self.device)[self.config.main_output]
+            on_cpu = self._run(self._cpu_model, probe, torch.device("cpu"))[self.config.main_output]
+        except RuntimeError as exc:
+            self._fall_back(f"MPS failed its first run ({exc}); using the CPU")
+            return
+        gap = float(np.abs(on_mps - on_cpu).max())
+        if gap > MPS_TOLERANCE:
+            self._fall_back(f"MPS disagrees with the CPU (max difference {gap:.3g}); using the CPU")
+
+    def _fall_back(self, message: str) -> None:
+        self._notice(message)
+        self.device = torch.device("cpu")
+        self._model = self._cpu_model
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """The main probability map of one image, float32 H×W in [0, 1] at the image's size."""
+        return self.predict_batch([image])[0]
+
+    def predict_batch(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Main probability maps for several images of any sizes."""
+        return [p.mask for p in self.predict_full_batch(images, with_sides=False)]
+
+    def predict_full(self, image: np.ndarray) -> Prediction:
+        """The main map and every side output of one image, all at the image's size."""
+        return self.predict_full_batch([image], with_sides=True)[0]
+
+    def predict_full_batch(self, images: Sequence[np.ndarray], with_sides: bool = True) -> list[Prediction]:
+        """Predictions for several images, with side outputs when asked."""
+        if not images:
+            return []
+        batch = np.stack([preprocess(img, self.config) for img in images])
+        maps = self.forward(batch)
+        results = []
+        for index, image in enumerate(images):
+            height, width = image.shape[:2]
+            main = postprocess(maps[self.config.main_output][index], height, width, self.min_max)
+            sides: tuple[np.ndarray, ...] = ()
+            if with_sides:
+                sides = tuple(postprocess(m[index], height, width, min_max=False) for m in maps)
+            results.append(Prediction(main, sides, self.config.side_names if with_sides else ()))
+        return results

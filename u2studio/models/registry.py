@@ -1,0 +1,62 @@
+"""The model registry: ``create_model(name, pretrained=...)`` for u2net, u2netp and isnet."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from torch import nn
+
+from u2studio.models.checkpoint import CheckpointError, load_into, read_metadata, read_state_dict
+from u2studio.models.config import CONFIGS, ModelConfig
+from u2studio.models.isnet import isnet
+from u2studio.models.u2net import u2net, u2netp
+
+BUILDERS: dict[str, Callable[[], nn.Module]] = {"u2net": u2net, "u2netp": u2netp, "isnet": isnet}
+BUNDLED_HINTS = {
+    "u2netp": "run `u2studio weights fetch` (the set-up does this) to install the bundled U²-Net† weights",
+    "u2net": "import the official u2net.pth with `u2studio weights import u2net.pth`",
+    "isnet": "import the official isnet-general-use.pth with `u2studio weights import isnet-general-use.pth`",
+}
+
+
+def architectures() -> list[str]:
+    """The registered architecture names."""
+    return sorted(BUILDERS)
+
+
+def model_config(model: nn.Module) -> ModelConfig:
+    """The preprocessing config a model carries."""
+    config = getattr(model, "u2_config", None)
+    if not isinstance(config, ModelConfig):
+        raise ValueError(f"{type(model).__name__} carries no u2studio ModelConfig; build it with create_model")
+    return config
+
+
+def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -> nn.Module:
+    """Build an architecture by name, optionally with weights.
+
+    ``pretrained=True`` loads the installed weights for that name (the bundled
+    U²-Net† weights, or official weights the user imported); a path loads
+    that checkpoint with strict key checks.
+    """
+    if name not in BUILDERS:
+        raise KeyError(f"unknown architecture {name!r}; choose one of {', '.join(architectures())}")
+    model = BUILDERS[name]()
+    model.u2_config = CONFIGS[name]  # type: ignore[assignment]
+    model.u2_bn_folded = False  # type: ignore[assignment]
+    if pretrained is False or pretrained is None:
+        return model
+    if pretrained is True:
+        from u2studio.models.store import find_weights
+
+        path = find_weights(name)
+        if path is None:
+            raise CheckpointError(f"no weights installed for {name!r}: {BUNDLED_HINTS[name]}")
+    else:
+        path = Path(pretrained)
+    load_into(model, read_state_dict(path), str(path))
+    if path.suffix == ".safetensors":
+        model.u2_bn_folded = bool(read_metadata(path).get("bn_folded", False))  # type: ignore[assignment]
+    return model

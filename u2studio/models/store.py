@@ -1,0 +1,135 @@
+"""Installed models: the bundled weights, imported official checkpoints and fine-tuned models."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from u2studio.core.paths import bundled_weights_dirs, models_dir
+from u2studio.models.checkpoint import (
+    CheckpointError,
+    detect_arch,
+    load_into,
+    read_metadata,
+    read_state_dict,
+    save_weights,
+)
+from u2studio.models.config import CONFIGS
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model u2studio can run: its name, architecture and weights file."""
+
+    name: str
+    arch: str
+    path: Path
+    source: str
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def label(self) -> str:
+        """A short human label for pickers and listings."""
+        return f"{self.name} ({self.arch}, {self.source})"
+
+
+def find_weights(name: str) -> Path | None:
+    """The weights file installed under ``name``, searching the bundled folders first."""
+    for folder in bundled_weights_dirs():
+        candidate = folder / f"{name}.safetensors"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def list_models() -> list[ModelEntry]:
+    """Every installed model, bundled ones first, each name once."""
+    entries: list[ModelEntry] = []
+    seen: set[str] = set()
+    for index, folder in enumerate(bundled_weights_dirs()):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.safetensors")):
+            name = path.stem
+            if name in seen:
+                continue
+            try:
+                meta = read_metadata(path)
+            except CheckpointError:
+                continue
+            arch = str(meta.get("arch", name if name in CONFIGS else ""))
+            if arch not in CONFIGS:
+                continue
+            seen.add(name)
+            source = "bundled" if index == 0 else str(meta.get("source", "installed"))
+            entries.append(ModelEntry(name, arch, path, source, meta))
+    return entries
+
+
+def resolve_model(spec: str | os.PathLike[str]) -> ModelEntry:
+    """Turn a model name or a checkpoint path into a ModelEntry."""
+    text = str(spec)
+    for entry in list_models():
+        if entry.name == text:
+            return entry
+    path = Path(text)
+    if path.is_file():
+        arch = _arch_of_file(path)
+        return ModelEntry(path.stem, arch, path, "file", {})
+    names = ", ".join(e.name for e in list_models()) or "none installed"
+    if text in CONFIGS:
+        from u2studio.models.registry import BUNDLED_HINTS
+
+        raise CheckpointError(f"no weights installed for {text!r}: {BUNDLED_HINTS[text]}")
+    raise CheckpointError(f"unknown model {text!r}: not an installed model ({names}) nor a checkpoint file")
+
+
+def _arch_of_file(path: Path) -> str:
+    if path.suffix == ".safetensors":
+        arch = read_metadata(path).get("arch")
+        if arch in CONFIGS:
+            return str(arch)
+    return detect_arch(read_state_dict(path))
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch: str | None = None) -> ModelEntry:
+    """Check a user's checkpoint against its architecture and install it as safetensors."""
+    from u2studio.models.registry import create_model
+
+    source = Path(src)
+    state = read_state_dict(source)
+    arch = arch or detect_arch(state)
+    if arch not in CONFIGS:
+        raise CheckpointError(f"unknown architecture {arch!r}")
+    model = create_model(arch)
+    load_into(model, state, str(source))
+    clean_name = _safe_name(name or source.stem)
+    target = models_dir() / f"{clean_name}.safetensors"
+    metadata = {
+        "arch": arch,
+        "source": "imported",
+        "imported_from": str(source),
+        "original_sha256": sha256_of(source),
+        "config": CONFIGS[arch].to_dict(),
+        "bn_folded": False,
+    }
+    save_weights(target, model.state_dict(), metadata)
+    return ModelEntry(clean_name, arch, target, "imported", metadata)
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "model"
+    return cleaned[:80]

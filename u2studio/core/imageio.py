@@ -73,7 +73,7 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             previous = Image.MAX_IMAGE_PIXELS
-            Image.MAX_IMAGE_PIXELS = limit
+            Image.MAX_IMAGE_PIXELS = None  # our own check below runs on the header, before decoding
             try:
                 with Image.open(io.BytesIO(data)) as img:
                     _check_pixels(img.size, limit, label)

@@ -90,8 +90,10 @@ class Predictor:
     """Runs one model on numpy images; preprocessing, forward and postprocessing stay separate.
 
     ``model`` is a registry name, an installed model name or a checkpoint path.
-    ``device`` is auto, cpu, cuda or mps. ``on_notice`` receives human-readable
-    notes, such as a fall-back from the GPU to the CPU.
+    ``device`` is auto, cpu, cuda or mps. ``backend`` picks how the CPU runs the
+    model: ``auto`` uses onnxruntime on an export of this very model when it is
+    available (faster on small CPUs) and torch otherwise. ``on_notice`` receives
+    human-readable notes, such as a fall-back from the GPU to the CPU.
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class Predictor:
         model: str | os.PathLike[str] = "u2netp",
         device: str = "auto",
         min_max: bool = True,
+        backend: str = "auto",
         on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self.entry: ModelEntry = resolve_model(model)
@@ -108,6 +111,15 @@ class Predictor:
         network = create_model(self.entry.arch, pretrained=self.entry.path)
         self.config: ModelConfig = model_config(network)
         self._cpu_model = folded_copy(network)
+        self._onnx = None
+        if backend not in ("auto", "torch", "onnx"):
+            raise ValueError(f"unknown backend {backend!r}; choose auto, torch or onnx")
+        if backend != "torch":
+            from u2studio.inference.onnx_backend import try_runner
+
+            self._onnx = try_runner(self._cpu_model, self.config, self.entry.path, self.threads)
+            if self._onnx is None and backend == "onnx":
+                raise RuntimeError("the onnxruntime backend is not available here")
         self.device = devices.resolve(device)
         self._model = self._cpu_model
         self._checked_mps = False
@@ -137,6 +149,18 @@ class Predictor:
                 self._fall_back("CUDA ran out of memory; this image runs on the CPU instead")
             except RuntimeError as exc:
                 self._fall_back(f"{self.device.type.upper()} failed ({exc}); running on the CPU instead")
+        return self._run_cpu(tensor)
+
+    @property
+    def backend(self) -> str:
+        """What runs the model now: torch on an accelerator, or onnxruntime/torch on the CPU."""
+        if self.device.type != "cpu":
+            return f"torch-{self.device.type}"
+        return "onnxruntime" if self._onnx is not None else "torch-cpu"
+
+    def _run_cpu(self, tensor: torch.Tensor) -> list[np.ndarray]:
+        if self._onnx is not None:
+            return self._onnx(tensor.numpy())
         return self._run(self._cpu_model, tensor, torch.device("cpu"))
 
     def _run(self, network: nn.Module, tensor: torch.Tensor, device: torch.device) -> list[np.ndarray]:
@@ -156,7 +180,7 @@ class Predictor:
         probe = tensor[:1]
         try:
             on_mps = self._run(self._model, probe, self.device)[self.config.main_output]
-            on_cpu = self._run(self._cpu_model, probe, torch.device("cpu"))[self.config.main_output]
+            on_cpu = self._run_cpu(probe)[self.config.main_output]
         except RuntimeError as exc:
             self._fall_back(f"MPS failed its first run ({exc}); using the CPU")
             return

@@ -84,14 +84,15 @@ class BrushParams:
 def dab_alpha(x: float, y: float, radius: float, hardness: float, opacity: float, rect: Rect) -> np.ndarray:
     """The alpha (float32, 0..opacity) of a round dab centred at (x, y), sampled on the pixels of ``rect``.
 
-    The falloff runs from 1 at (hardness · radius) to 0 at the radius, smoothstep-shaped,
-    and is never narrower than one pixel, so hard dabs are anti-aliased.
+    The falloff is smoothstep-shaped, ends half a pixel outside the radius and spans
+    max((1 − hardness) · radius, 1) pixels, so a hard dab is an anti-aliased disk whose
+    coverage sums to π·radius². ``rect`` should hold Rect.around(x, y, radius + 1).
     """
     cols = np.arange(rect.x0, rect.x1, dtype=np.float32) + (0.5 - x)
     rows = np.arange(rect.y0, rect.y1, dtype=np.float32) + (0.5 - y)
     dist = np.sqrt(rows[:, None] ** 2 + cols[None, :] ** 2)
     ramp = max((1.0 - hardness) * radius, 1.0)
-    t = np.clip((radius - dist) / ramp, 0.0, 1.0)
+    t = np.clip((radius + 0.5 - dist) / ramp, 0.0, 1.0)
     return (t * t * (3.0 - 2.0 * t) * opacity).astype(np.float32, copy=False)
 
 

@@ -49,7 +49,7 @@ class Stroke:
         p = self.params
         radius = p.dab_radius(pressure)
         height, width = self.mask.shape
-        box = Rect.around(x, y, radius).clip(width, height)
+        box = Rect.around(x, y, radius + 1.0).clip(width, height)
         if box.is_empty:
             return None
         dab = dab_alpha(x, y, radius, p.hardness, p.dab_opacity(pressure), box)

@@ -37,36 +37,43 @@ class Stroke:
         else:
             dabs, self._carry = dab_centres(self._last, point, self.params, self._carry)
         self._last = point
-        dirty: Rect | None = None
-        for dx, dy, dp in dabs:
-            box = self._dab(dx, dy, dp)
-            if box is not None:
-                dirty = box if dirty is None else dirty.union(box)
-        return dirty
+        return self._paint(dabs)
 
-    def _dab(self, x: float, y: float, pressure: float) -> Rect | None:
-        """Composite one dab; returns the box it covered inside the image."""
+    def _paint(self, dabs: list[tuple[float, float, float]]) -> Rect | None:
+        """Composite a batch of dabs: their max alpha in a local buffer, then one pass over the mask."""
         p = self.params
-        radius = p.dab_radius(pressure)
         height, width = self.mask.shape
-        box = Rect.around(x, y, radius + 1.0).clip(width, height)
-        if box.is_empty:
+        shapes = [(x, y, p.dab_radius(pr), p.dab_opacity(pr)) for x, y, pr in dabs]
+        boxes = [Rect.around(x, y, r + 1.0).clip(width, height) for x, y, r, _ in shapes]
+        box: Rect | None = None
+        for b in boxes:
+            if not b.is_empty:
+                box = b if box is None else box.union(b)
+        if box is None:
             return None
-        dab = dab_alpha(x, y, radius, p.hardness, p.dab_opacity(pressure), box)
+        batch = np.zeros((box.height, box.width), np.float32)
+        for (x, y, r, opacity), b in zip(shapes, boxes):
+            if b.is_empty:
+                continue
+            local = batch[b.y0 - box.y0 : b.y1 - box.y0, b.x0 - box.x0 : b.x1 - box.x0]
+            np.maximum(local, dab_alpha(x, y, r, p.hardness, opacity, b), out=local)
         sl = box.slices
         alpha = self._alpha[sl]
-        grown = dab > alpha
+        grown = batch > alpha
         if not grown.any():
             return None
         fresh = grown & (alpha == 0)
         orig = self._orig[sl]
         mask = self.mask[sl]
         orig[fresh] = mask[fresh]
-        np.maximum(alpha, dab, out=alpha)
+        np.maximum(alpha, batch, out=alpha)
         base = orig[grown].astype(np.float32)
         mask[grown] = np.rint(base + (p.target - base) * alpha[grown]).astype(np.uint8)
-        self.rect = box if self.rect is None else self.rect.union(box)
-        return box
+        changed = Rect.of_nonzero(grown)
+        assert changed is not None
+        dirty = changed.translate(box.x0, box.y0)
+        self.rect = dirty if self.rect is None else self.rect.union(dirty)
+        return dirty
 
     def pre_stroke_values(self, rect: Rect) -> np.ndarray:
         """The mask's values in ``rect`` as they were before this stroke."""

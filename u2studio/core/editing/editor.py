@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -187,18 +188,25 @@ class MaskEditor:
         """Restore the model's prediction (whole mask or inside ``region``)."""
         return self._apply(lambda: tools.reset_to(self._mask, self.prediction, region), "Reset to prediction")
 
-    def refine(self, band: np.ndarray, **options: float) -> EditRecord | None:
-        """Snap the mask to image edges inside the bool H×W ``band`` (see refine.refine_band for options)."""
-        if self.image is None:
-            raise ValueError("refinement needs the image: pass image= to MaskEditor")
+    def refine(
+        self, band: np.ndarray, *, iterations: int = 4, margin: int = 16, filter_radius: int = 4, eps: float = 1e-3
+    ) -> EditRecord | None:
+        """Snap the mask to image edges inside the bool H×W ``band`` (GrabCut + guided filter, see refine.refine_band)."""
         image = self.image
-        return self._apply(lambda: _refine.refine_band(image, self._mask, band, **options), "Refine edge")  # type: ignore[arg-type]
+        if image is None:
+            raise ValueError("refinement needs the image: pass image= to MaskEditor")
+        return self._apply(
+            lambda: _refine.refine_band(
+                image, self._mask, band, iterations=iterations, margin=margin, filter_radius=filter_radius, eps=eps
+            ),
+            "Refine edge",
+        )
 
-    def refine_along(self, points: np.ndarray, width: float, **options: float) -> EditRecord | None:
+    def refine_along(self, points: np.ndarray, width: float, **options: Any) -> EditRecord | None:
         """Refine in a band drawn as an open polyline of N×2 (x, y) points, ``width`` pixels wide."""
         return self.refine(_refine.band_from_polyline(self.shape, points, width), **options)
 
-    def refine_polygon(self, points: np.ndarray, **options: float) -> EditRecord | None:
+    def refine_polygon(self, points: np.ndarray, **options: Any) -> EditRecord | None:
         """Refine inside a closed polygon of N×2 (x, y) points."""
         return self.refine(_refine.band_from_polygon(self.shape, points), **options)
 

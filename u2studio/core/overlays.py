@@ -1,0 +1,45 @@
+"""RGBA pictures the canvas layers over an image: mask tint, cutout, mask alone, contour. No Qt."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from u2studio.core.boundary import binarize, boundary
+
+TINT_RGB = (255, 64, 128)
+CONTOUR_RGB = (0, 230, 255)
+
+
+def tint_rgba(mask: np.ndarray, opacity: float, color: tuple[int, int, int] = TINT_RGB) -> np.ndarray:
+    """A coloured layer whose alpha is the mask scaled by ``opacity`` in [0, 1]."""
+    out = np.empty((*mask.shape, 4), np.uint8)
+    out[..., :3] = color
+    out[..., 3] = (mask.astype(np.uint16) * int(round(opacity * 255)) // 255).astype(np.uint8)
+    return out
+
+
+def cutout_rgba(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The image's colours with the mask as alpha, shown over a checkerboard."""
+    return np.dstack([rgb, mask])
+
+
+def mask_rgba(mask: np.ndarray) -> np.ndarray:
+    """The mask alone as an opaque grey picture."""
+    out = np.empty((*mask.shape, 4), np.uint8)
+    out[..., :3] = mask[..., None]
+    out[..., 3] = 255
+    return out
+
+
+def contour_rgba(mask: np.ndarray, color: tuple[int, int, int] = CONTOUR_RGB) -> np.ndarray:
+    """The one-pixel boundary of the mask (binarised at 0.5), opaque on a transparent layer."""
+    edge = boundary(binarize(mask)).astype(bool)
+    out = np.zeros((*mask.shape, 4), np.uint8)
+    out[edge] = (*color, 255)
+    return out
+
+
+def gray_rgba(prob: np.ndarray) -> np.ndarray:
+    """A float map in [0, 1] (a side output) as an opaque grey picture."""
+    values = np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return mask_rgba(values)

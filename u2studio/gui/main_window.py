@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QWidget
 
@@ -56,7 +56,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self._restore()
-        self.controller.client.request_catalog()
+        # asked once the event loop runs, so the window is up before the worker imports torch
+        QTimer.singleShot(0, self.controller.client.request_catalog)
 
     # ----- layout ---------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

@@ -49,6 +49,10 @@ class ToastHost(QObject):
         self._layout = QVBoxLayout(self.column)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(6)
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(0)
+        self._relayout.timeout.connect(self._place)
         host.installEventFilter(self)
 
     def show_note(self, note: Notification) -> None:
@@ -58,7 +62,7 @@ class ToastHost(QObject):
             if item and item.widget():
                 item.widget().deleteLater()
         toast = Toast(note, self.column)
-        toast.destroyed.connect(lambda *_: QTimer.singleShot(0, self._place))
+        toast.destroyed.connect(self._relayout.start)
         self._layout.addWidget(toast)
         self.column.show()
         self.column.raise_()

@@ -46,7 +46,7 @@ def test_overlay_pictures() -> None:
     mask = np.zeros((8, 8), np.uint8)
     mask[2:6, 2:6] = 255
     tint = tint_rgba(mask, 0.5)
-    assert tint[3, 3, 3] == 127 and tint[0, 0, 3] == 0
+    assert tint[3, 3, 3] == 128 and tint[0, 0, 3] == 0
     edge = contour_rgba(mask)[..., 3] > 0
     assert edge[2, 2] and edge[2, 4] and not edge[3, 3] and not edge[0, 0]
     assert cutout_rgba(np.ones((8, 8, 3), np.uint8), mask).shape == (8, 8, 4)

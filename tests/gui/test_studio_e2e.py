@@ -40,13 +40,16 @@ def test_open_run_toggle_every_overlay_and_save(window, qtbot, scene_files, tmp_
         shown = window.canvas.layer_visible("overlay")
         assert shown == (mode is not ViewMode.IMAGE), mode
         assert window.canvas.layer_visible("base") == (mode in (ViewMode.IMAGE, ViewMode.TINT)), mode
+    assert window.canvas.layer_visible("contour")  # on by default
+    a["contour"].trigger()
+    assert not window.canvas.layer_visible("contour")
     a["contour"].trigger()
     assert window.canvas.layer_visible("contour")
     a["relaxed"].trigger()
     assert window.canvas.layer_visible("relaxed")  # prediction vs current mask needs no reference
 
     assert c.load_reference(str(reference))
-    window.view_panel.compare.setCurrentIndex(1)  # prediction vs reference
+    assert c.presenter.options.compare.name == "PRED_VS_GT"  # switched to the reference on load
     qtbot.waitUntil(lambda: window.metrics.labels["IoU"].text() != "—", timeout=5000)
     shown_iou = float(window.metrics.labels["IoU"].text())
     assert shown_iou == pytest.approx(iou(doc.prediction, true_mask), abs=1e-4)
@@ -78,6 +81,7 @@ def test_a_corrupt_file_shows_an_error_notification_and_the_studio_goes_on(windo
     errors = [n for n in window.notes.history if n.level is Level.ERROR]
     assert errors and "broken.png" in errors[-1].text
     assert any("broken.png" in text for text in window.toasts.visible_texts())
+    assert window.toasts.column.isVisible() and window.toasts.column.height() > 20
     assert c.documents[0].status is DocStatus.FAILED
     c.step(1)
     assert c.doc is not None and c.doc.rgb is not None  # the next image still opens

@@ -6,7 +6,7 @@ import numpy as np
 
 from u2studio.core.boundary import binarize, boundary
 
-TINT_RGB = (255, 64, 128)
+TINT_RGB = (190, 60, 255)  # violet: unlike skin, sky, foliage and the relaxed-zone colours
 CONTOUR_RGB = (0, 230, 255)
 
 

@@ -48,6 +48,7 @@ class StudioActions:
             self.by_name[name] = self._make(parent, text, icon_name, shortcut)
         for name in ("contour", "relaxed"):
             self.by_name[name].setCheckable(True)
+        self.by_name["contour"].setChecked(True)  # matches ViewOptions' default
         self.modes = QActionGroup(parent)
         self.modes.setExclusive(True)
         self.by_mode: dict[ViewMode, QAction] = {}

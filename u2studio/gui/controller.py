@@ -39,6 +39,7 @@ class StudioController(QObject):
     metrics_changed = Signal(object)  # MaskComparison | None
     inference_time = Signal(float, str)  # milliseconds, device
     busy_changed = Signal(bool)
+    reference_loaded = Signal()
 
     def __init__(self, presenter: OverlayPresenter, notes: NotificationManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -211,6 +212,7 @@ class StudioController(QObject):
             self.notes.error(f"Cannot use that reference mask: {exc}")
             return False
         self.notes.info(f"Reference mask loaded for {doc.name}")
+        self.reference_loaded.emit()
         self.presenter.refresh()
         self.schedule_metrics()
         return True

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         c.document_updated.connect(self._document_updated)
         c.current_changed.connect(self._current_changed)
         c.metrics_changed.connect(self._show_metrics)
+        c.reference_loaded.connect(self.view_panel.prefer_reference)
         c.inference_time.connect(self.status.set_inference_time)
         c.client.progress.connect(self.status.set_progress)
         c.client.catalog.connect(self._catalog)

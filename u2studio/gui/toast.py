@@ -26,7 +26,8 @@ class Toast(QFrame):
         badge.setPixmap(icon(ICONS[note.level]).pixmap(18, 18))
         text = QLabel(note.text)
         text.setWordWrap(True)
-        text.setMaximumWidth(380)
+        text.setMinimumWidth(260)
+        text.setMaximumWidth(420)
         text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()
         close.setIcon(icon("close"))
@@ -64,6 +65,7 @@ class ToastHost(QObject):
         toast = Toast(note, self.column)
         toast.destroyed.connect(self._relayout.start)
         self._layout.addWidget(toast)
+        toast.show()
         self.column.show()
         self.column.raise_()
         self._place()
@@ -73,13 +75,13 @@ class ToastHost(QObject):
         texts = []
         for index in range(self._layout.count()):
             widget = self._layout.itemAt(index).widget()
-            if widget is not None:
+            if widget is not None and widget.isVisible():
                 texts.extend(label.text() for label in widget.findChildren(QLabel) if label.text())
         return texts
 
     def _place(self) -> None:
-        self.column.adjustSize()
-        size = self.column.sizeHint()
+        self._layout.activate()
+        size = self._layout.sizeHint().expandedTo(self._layout.minimumSize())
         margin = 16
         self.column.setGeometry(
             self._host.width() - size.width() - margin, self._host.height() - size.height() - margin, size.width(), size.height()

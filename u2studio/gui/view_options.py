@@ -33,7 +33,7 @@ class ViewOptions:
     """Every display choice; replaced as a whole when one changes."""
 
     mode: ViewMode = ViewMode.TINT
-    contour: bool = False
+    contour: bool = True
     relaxed: bool = False
     opacity: float = 0.5
     rho: int = 3

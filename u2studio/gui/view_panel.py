@@ -108,6 +108,11 @@ class ViewPanel(QWidget):
             "side_index": max(self.sides.currentIndex(), 0),
         }
 
+    def prefer_reference(self) -> None:
+        """After a reference is loaded, compare the prediction with it (not with its own threshold)."""
+        if self.compare.currentData() is Compare.PRED_VS_MASK:
+            self.compare.setCurrentIndex(self.compare.findData(Compare.PRED_VS_GT))
+
     def set_side_names(self, names: tuple[str, ...]) -> None:
         """Offer the side outputs of the shown image."""
         current = self.sides.currentIndex()

@@ -1,4 +1,8 @@
-"""The studio's logic: documents, inference, thresholds, references, saving. Widgets only bind to it."""
+"""The studio's logic: documents, inference, thresholds, references, saving. Widgets only bind to it.
+
+Image I/O and the metrics pull in OpenCV, so they are imported on first use,
+after the window is on screen.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
-from u2studio.core.imageio import ImageLoadError, is_image_path, load_image, load_mask, make_cutout, save_png
-from u2studio.core.mask_metrics import MaskComparison, compare
 from u2studio.gui.inference_client import InferenceClient
 from u2studio.gui.jobs import JobFailure, PredictResult
 from u2studio.gui.notifications import NotificationManager
@@ -20,6 +22,8 @@ from u2studio.gui.view_options import ViewOptions, comparison_pair
 
 def expand_paths(paths: list[str]) -> list[Path]:
     """Image files named directly, plus the images inside named folders (sorted)."""
+    from u2studio.core.imageio import is_image_path
+
     found: list[Path] = []
     for text in paths:
         path = Path(text).expanduser()
@@ -107,6 +111,8 @@ class StudioController(QObject):
             return True
         if doc.status is DocStatus.FAILED:
             return False
+        from u2studio.core.imageio import ImageLoadError, load_image
+
         try:
             doc.rgb = load_image(doc.path).rgb
         except ImageLoadError as exc:
@@ -206,6 +212,8 @@ class StudioController(QObject):
         if doc is None or doc.rgb is None:
             self.notes.warning("Open an image before loading its reference mask.")
             return False
+        from u2studio.core.imageio import ImageLoadError, load_mask
+
         try:
             doc.set_gt(load_mask(path))
         except (ImageLoadError, ValueError) as exc:
@@ -224,8 +232,10 @@ class StudioController(QObject):
     def _compute_metrics(self) -> None:
         doc = self.doc
         pair = comparison_pair(doc, self.presenter.options.compare) if doc is not None else None
-        result: MaskComparison | None = None
+        result = None
         if pair is not None:
+            from u2studio.core.mask_metrics import compare
+
             result = compare(pair[0], pair[1], self.presenter.options.rho)
         self.metrics_changed.emit(result)
 
@@ -241,6 +251,8 @@ class StudioController(QObject):
 
     def save_cutout(self, path: str | Path) -> Path | None:
         """Write the image with the current mask as alpha, atomically."""
+        from u2studio.core.imageio import make_cutout
+
         return self._save(path, lambda d: make_cutout(d.rgb, d.mask))
 
     def cutout(self) -> np.ndarray | None:
@@ -248,6 +260,8 @@ class StudioController(QObject):
         doc = self.doc
         if doc is None or doc.mask is None or doc.rgb is None:
             return None
+        from u2studio.core.imageio import make_cutout
+
         return make_cutout(doc.rgb, doc.mask)
 
     def _save(self, path: str | Path, build) -> Path | None:  # noqa: ANN001
@@ -255,6 +269,8 @@ class StudioController(QObject):
         if doc is None or doc.mask is None:
             self.notes.warning("Nothing to save yet: run the model first.")
             return None
+        from u2studio.core.imageio import save_png
+
         try:
             begin = time.perf_counter()
             written = save_png(path, build(doc))

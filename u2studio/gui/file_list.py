@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -26,6 +25,8 @@ STATUS_COLORS = {
 
 def thumbnail(rgb: np.ndarray, size: int = THUMB) -> QPixmap:
     """A small, area-averaged preview of an image, centred on a square."""
+    import cv2
+
     height, width = rgb.shape[:2]
     scale = size / max(height, width)
     small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)

@@ -6,10 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QWidget
 
-from u2studio.core.imageio import IMAGE_EXTENSIONS
 from u2studio.gui.actions import StudioActions
 from u2studio.gui.canvas import Canvas
 from u2studio.gui.controller import StudioController
@@ -25,7 +24,7 @@ from u2studio.gui.toast import ToastHost
 from u2studio.gui.view_options import ViewMode, ViewOptions
 from u2studio.gui.view_panel import ViewPanel
 
-IMAGE_FILTER = "Images (" + " ".join(f"*{ext}" for ext in sorted(IMAGE_EXTENSIONS)) + ")"
+IMAGE_FILTER = "Images (*.bmp *.jpeg *.jpg *.png *.tif *.tiff *.webp)"  # u2studio.core.imageio.IMAGE_EXTENSIONS
 
 
 class MainWindow(QMainWindow):
@@ -56,8 +55,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self._restore()
-        # asked once the event loop runs, so the window is up before the worker imports torch
-        QTimer.singleShot(0, self.controller.client.request_catalog)
+        # the worker imports torch when asked for the catalog: ask after the first paint, so the
+        # window is on screen first (or after a second, should it never be painted)
+        self._catalog_asked = False
+        QTimer.singleShot(1000, self._ask_catalog)
 
     # ----- layout ---------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -134,6 +135,17 @@ class MainWindow(QMainWindow):
         for path in paths:
             self.recent_menu.addAction(path, lambda p=path: self.open_paths([p]))
         self.recent_menu.setEnabled(bool(paths))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        """After the first paint, let the worker load the model list."""
+        super().paintEvent(event)
+        if not self._catalog_asked:
+            QTimer.singleShot(0, self._ask_catalog)
+
+    def _ask_catalog(self) -> None:
+        if not self._catalog_asked:
+            self._catalog_asked = True
+            self.controller.client.request_catalog()
 
     # ----- wiring ---------------------------------------------------------------------
     def _wire(self) -> None:

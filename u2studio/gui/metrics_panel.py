@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
-from u2studio.core.mask_metrics import MaskComparison
+if TYPE_CHECKING:
+    from u2studio.core.mask_metrics import MaskComparison
 
 FIELDS = ("relaxed Fβ", "precision", "recall", "MAE", "IoU")
 

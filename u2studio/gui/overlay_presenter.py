@@ -10,9 +10,8 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
-from u2studio.core.boundary import relaxed_zone_overlay
+from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
-from u2studio.core.overlays import contour_rgba, cutout_rgba, gray_rgba, mask_rgba, tint_rgba
 from u2studio.gui.canvas import Canvas
 from u2studio.gui.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.view_options import ViewMode, ViewOptions, comparison_pair
@@ -54,14 +53,14 @@ class OverlayPresenter:
         version = (id(doc), doc.mask_version)
         overlay: tuple[Hashable, Callable[[], np.ndarray]] | None = None
         if o.mode is ViewMode.TINT and mask is not None:
-            overlay = (("tint", version), lambda: tint_rgba(mask, 1.0))
+            overlay = (("tint", version), lambda: overlays.tint_rgba(mask, 1.0))
         elif o.mode is ViewMode.CUTOUT and mask is not None:
-            overlay = (("cutout", version), lambda: cutout_rgba(doc.rgb, mask))
+            overlay = (("cutout", version), lambda: overlays.cutout_rgba(doc.rgb, mask))
         elif o.mode is ViewMode.MASK and mask is not None:
-            overlay = (("mask", version), lambda: mask_rgba(mask))
+            overlay = (("mask", version), lambda: overlays.mask_rgba(mask))
         elif o.mode is ViewMode.SIDE and doc.sides:
             index = min(o.side_index, len(doc.sides) - 1)
-            overlay = (("side", id(doc), index, id(doc.sides)), lambda: gray_rgba(doc.sides[index]))
+            overlay = (("side", id(doc), index, id(doc.sides)), lambda: overlays.gray_rgba(doc.sides[index]))
         self._set("overlay", overlay)
         self.canvas.set_layer_opacity("overlay", o.opacity if o.mode is ViewMode.TINT else 1.0)
         covered = overlay is not None and o.mode in (ViewMode.CUTOUT, ViewMode.MASK, ViewMode.SIDE)
@@ -69,14 +68,14 @@ class OverlayPresenter:
         self.canvas.set_checkerboard(overlay is not None and o.mode is ViewMode.CUTOUT)
         contour = None
         if o.contour and mask is not None:
-            contour = (("contour", version), lambda: contour_rgba(mask))
+            contour = (("contour", version), lambda: overlays.contour_rgba(mask))
         self._set("contour", contour)
         relaxed = None
         pair = comparison_pair(doc, o.compare) if o.relaxed else None
         if pair is not None:
             tested, reference = pair
             key = ("relaxed", version, o.rho, o.compare, id(doc.gt), id(doc.prediction))
-            relaxed = (key, lambda: relaxed_zone_overlay(tested, reference, o.rho))
+            relaxed = (key, lambda: overlays.relaxed_zone_picture(tested, reference, o.rho))
         self._set("relaxed", relaxed)
 
     def _set(self, layer: str, spec: tuple[Hashable, Callable[[], np.ndarray]] | None) -> None:
@@ -105,18 +104,18 @@ class OverlayPresenter:
         if "overlay" in self._keys and o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
             sub = mask[y0:y1, x0:x1]
             if o.mode is ViewMode.TINT:
-                patch = tint_rgba(sub, 1.0)
+                patch = overlays.tint_rgba(sub, 1.0)
             elif o.mode is ViewMode.CUTOUT:
-                patch = cutout_rgba(doc.rgb[y0:y1, x0:x1], sub)
+                patch = overlays.cutout_rgba(doc.rgb[y0:y1, x0:x1], sub)
             else:
-                patch = mask_rgba(sub)
+                patch = overlays.mask_rgba(sub)
             patches["overlay"] = ((o.mode.value, version), patch, x0, y0)
         if "contour" in self._keys:
             height, width = mask.shape
             px0, py0, px1, py1 = max(x0 - 1, 0), max(y0 - 1, 0), min(x1 + 1, width), min(y1 + 1, height)
             # one pixel of context on each side, so the contour is right at the region's edge
             cx0, cy0 = max(px0 - 1, 0), max(py0 - 1, 0)
-            ring = contour_rgba(mask[cy0 : min(py1 + 1, height), cx0 : min(px1 + 1, width)])
+            ring = overlays.contour_rgba(mask[cy0 : min(py1 + 1, height), cx0 : min(px1 + 1, width)])
             patch = ring[py0 - cy0 : py0 - cy0 + (py1 - py0), px0 - cx0 : px0 - cx0 + (px1 - px0)]
             patches["contour"] = (("contour", version), patch, px0, py0)
         for layer, (key, patch, x, y) in patches.items():

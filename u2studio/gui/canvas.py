@@ -11,8 +11,9 @@ import math
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
+from u2studio.gui.layer_item import LayerItem
 from u2studio.gui.style import CANVAS
 
 MIN_ZOOM = 1 / 64
@@ -48,11 +49,10 @@ class Canvas(QGraphicsView):
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setMouseTracking(True)
         self.setAcceptDrops(False)
-        self._layers: dict[str, QGraphicsPixmapItem] = {}
+        self._layers: dict[str, LayerItem] = {}
         for z, name in enumerate(LAYER_ORDER):
-            item = QGraphicsPixmapItem()
+            item = LayerItem()
             item.setZValue(z)
-            item.setShapeMode(QGraphicsPixmapItem.ShapeMode.BoundingRectShape)
             self.scene().addItem(item)
             self._layers[name] = item
         self._checker = checker_brush()
@@ -80,38 +80,32 @@ class Canvas(QGraphicsView):
 
     def set_layer(self, name: str, image: QImage | None) -> None:
         """Replace one layer's picture (None hides it)."""
-        item = self._layers[name]
-        if image is None:
-            item.setPixmap(QPixmap())
-            item.setVisible(False)
-            return
-        item.setPixmap(QPixmap.fromImage(image))
-        item.setVisible(True)
+        self._layers[name].set_image(image)
 
     def update_layer_region(self, name: str, patch: QImage, x: int, y: int) -> None:
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""
-        item = self._layers[name]
-        pixmap = item.pixmap()
-        if pixmap.isNull():
-            return
-        painter = QPainter(pixmap)
-        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-        painter.drawImage(x, y, patch)
-        painter.end()
-        item.setPixmap(pixmap)
+        self._layers[name].paint_region(patch, x, y)
 
     def set_layer_opacity(self, name: str, opacity: float) -> None:
         """Blend a layer over those below (the tint's opacity slider; no pixels recomputed)."""
         self._layers[name].setOpacity(opacity)
 
+    def layer_image(self, name: str) -> QImage:
+        """A layer's current picture (for tests and screenshots)."""
+        return self._layers[name].image
+
+    def pixel_exact(self) -> bool:
+        """Whether layers are drawn nearest-neighbour (true from 1:1 upward)."""
+        return not self._layers["base"].smooth
+
     def layer_visible(self, name: str) -> bool:
         """Whether a layer currently shows a picture."""
         item = self._layers[name]
-        return item.isVisible() and not item.pixmap().isNull()
+        return item.isVisible() and not item.image.isNull()
 
     def set_base_visible(self, visible: bool) -> None:
         """Show or hide the photo under the overlays (hidden for cutout and mask views)."""
-        self._layers["base"].setVisible(visible and not self._layers["base"].pixmap().isNull())
+        self._layers["base"].setVisible(visible and not self._layers["base"].image.isNull())
 
     def set_checkerboard(self, enabled: bool) -> None:
         """Draw a checkerboard under the image area (for the cutout view)."""
@@ -159,10 +153,8 @@ class Canvas(QGraphicsView):
         self.set_zoom(self.zoom * math.pow(1.25, steps), anchor)
 
     def _after_zoom(self) -> None:
-        mode = Qt.TransformationMode.SmoothTransformation if self.zoom < 1.0 else Qt.TransformationMode.FastTransformation
         for item in self._layers.values():
-            item.setTransformationMode(mode)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.zoom < 1.0)
+            item.set_smooth(self.zoom < 1.0)
         self.zoom_changed.emit(self.zoom)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802

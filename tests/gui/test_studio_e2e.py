@@ -104,3 +104,11 @@ def test_run_all_reports_progress_and_predicts_every_image(window, qtbot, tmp_pa
     assert all(d.status is DocStatus.PREDICTED for d in c.documents)
     window.actions_["next"].trigger()
     assert c.current == 1
+
+
+def test_a_worker_notice_such_as_a_cpu_fallback_becomes_a_warning_toast(window, qtbot) -> None:  # noqa: ANN001
+    from u2studio.gui.notifications import Level
+
+    window.controller.client.worker.notice.emit("CUDA ran out of memory; this image runs on the CPU instead")
+    qtbot.waitUntil(lambda: any(n.level is Level.WARNING for n in window.notes.history), timeout=2000)
+    assert "on the CPU" in window.notes.history[-1].text

@@ -51,7 +51,7 @@ class Canvas(QGraphicsView):
         self.setAcceptDrops(False)
         self._layers: dict[str, LayerItem] = {}
         for z, name in enumerate(LAYER_ORDER):
-            item = LayerItem()
+            item = LayerItem(lines=name in ("contour", "relaxed"))
             item.setZValue(z)
             self.scene().addItem(item)
             self._layers[name] = item

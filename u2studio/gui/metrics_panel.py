@@ -37,7 +37,7 @@ class MetricsPanel(QWidget):
         if result is None:
             for label in self.labels.values():
                 label.setText("—")
-            self.caption.setText("Nothing to compare yet (run the model, or load a reference mask).")
+            self.caption.setText("Nothing to compare yet.")
             return
         values = (result.relaxed_f, result.precision, result.recall, result.mae, result.iou)
         for name, value in zip(FIELDS, values, strict=True):

@@ -25,6 +25,7 @@ class InferenceClient(QObject):
     idle = Signal()
     _submit = Signal(object)
     _ask_catalog = Signal()
+    _warm = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,7 @@ class InferenceClient(QObject):
         self.worker.moveToThread(self._thread)
         self._submit.connect(self.worker.run)
         self._ask_catalog.connect(self.worker.load_catalog)
+        self._warm.connect(self.worker.warm_up)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.skipped.connect(self._on_skipped)
@@ -63,6 +65,10 @@ class InferenceClient(QObject):
     def request_catalog(self) -> None:
         """Ask the worker for the model and device lists (answered by ``catalog``)."""
         self._ask_catalog.emit()
+
+    def warm_up(self, model: str, device: str) -> None:
+        """Let the worker load ``model`` now, while the user is still choosing images."""
+        self._warm.emit(model, device)
 
     def submit(self, doc_key: str, rgb: np.ndarray, model: str, device: str) -> int:
         """Queue inference of one image; a newer request for the same image makes older ones stale."""

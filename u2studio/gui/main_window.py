@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
 
     def _catalog(self, catalog: object) -> None:
         self.picker.set_catalog(catalog, self.controller.model, self.controller.device)  # type: ignore[arg-type]
+        self.controller.client.warm_up(self.controller.model, self.controller.device)
         self.status.set_device(f"{self.controller.device} ({catalog.device_note})")  # type: ignore[attr-defined]
 
     def _model_chosen(self, name: str) -> None:

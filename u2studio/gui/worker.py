@@ -57,6 +57,14 @@ class InferenceWorker(QObject):
             log.exception("catalog failed")
             self.catalog_failed.emit(f"Could not list models: {exc}")
 
+    @Slot(str, str)
+    def warm_up(self, model: str, device: str) -> None:
+        """Load a model ahead of the first run, so pressing Run answers quickly."""
+        try:
+            self._predictor(model, device)
+        except Exception as exc:  # reported when the user runs it; a warm-up failure is only a note
+            log.warning("warm-up of %s on %s failed: %s", model, device, exc)
+
     @Slot(object)
     def run(self, request: PredictRequest) -> None:
         """Run one request unless a newer one made it stale."""

@@ -96,12 +96,14 @@ def test_run_all_reports_progress_and_predicts_every_image(window, qtbot, tmp_pa
     window.open_paths([str(tmp_path / "batch")])
     c = window.controller
     assert len(c.documents) == 3
+    assert c.documents[2].rgb is None  # not shown yet: the worker will read it
     seen: list[tuple[int, int]] = []
     c.client.progress.connect(lambda done, total: seen.append((done, total)))
     with qtbot.waitSignal(c.client.idle, timeout=90_000):
         c.run_all()
     assert seen[-1] == (3, 3)
     assert all(d.status is DocStatus.PREDICTED for d in c.documents)
+    assert all(d.rgb is not None and d.mask.shape == d.rgb.shape[:2] for d in c.documents)
     window.actions_["next"].trigger()
     assert c.current == 1
 

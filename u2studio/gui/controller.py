@@ -140,12 +140,12 @@ class StudioController(QObject):
         return self._submit([doc])[0]
 
     def run_all(self) -> list[int]:
-        """Predict every image that can be read, with progress."""
-        docs = [d for d in self.documents if self.ensure_loaded(d)]
+        """Predict every image not known to be unreadable, with progress (the worker reads unopened files)."""
+        docs = [d for d in self.documents if d.status is not DocStatus.FAILED or d.rgb is not None]
         return self._submit(docs) if docs else []
 
     def _submit(self, docs: list[ImageDocument]) -> list[int]:
-        items = [(str(d.path), d.rgb) for d in docs if d.rgb is not None]
+        items = [(str(d.path), d.rgb) for d in docs]
         ids = self.client.submit_batch(items, self.model, self.device) if len(items) > 1 else [
             self.client.submit(items[0][0], items[0][1], self.model, self.device)
         ]
@@ -176,8 +176,12 @@ class StudioController(QObject):
 
     def _on_result(self, result: PredictResult) -> None:
         doc = self._find(result.doc_key)
-        if doc is None or doc.rgb is None:
+        if doc is None:
             return
+        if doc.rgb is None:
+            if result.rgb is None:
+                return
+            doc.rgb = result.rgb
         doc.inference_ms = result.milliseconds
         doc.model_name = result.model
         doc.set_prediction(result.mask, result.sides, result.side_names, self.presenter.options.threshold)
@@ -191,6 +195,8 @@ class StudioController(QObject):
         if doc is not None:
             doc.status = DocStatus.FAILED if doc.prediction is None else DocStatus.PREDICTED
             doc.error = failure.message
+            if doc.rgb is None and doc is self.doc:
+                self.presenter.show_document(None)
             self._updated(doc)
         name = doc.name if doc else failure.doc_key
         self.notes.error(f"Inference failed on {name}: {failure.message}")

@@ -70,7 +70,7 @@ class InferenceClient(QObject):
         """Let the worker load ``model`` now, while the user is still choosing images."""
         self._warm.emit(model, device)
 
-    def submit(self, doc_key: str, rgb: np.ndarray, model: str, device: str) -> int:
+    def submit(self, doc_key: str, rgb: np.ndarray | None, model: str, device: str) -> int:
         """Queue inference of one image; a newer request for the same image makes older ones stale."""
         request = PredictRequest(next(self._ids), doc_key, rgb, model, device)
         self._latest[doc_key] = request.id
@@ -80,7 +80,7 @@ class InferenceClient(QObject):
         self._submit.emit(request)
         return request.id
 
-    def submit_batch(self, items: list[tuple[str, np.ndarray]], model: str, device: str) -> list[int]:
+    def submit_batch(self, items: list[tuple[str, np.ndarray | None]], model: str, device: str) -> list[int]:
         """Queue several images and report progress through ``progress``."""
         if not self._pending:
             self._batch_total = self._batch_done = 0

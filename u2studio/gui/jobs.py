@@ -9,11 +9,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class PredictRequest:
-    """Run ``model`` on ``device`` over one image; ``id`` grows with every request."""
+    """Run ``model`` on ``device`` over one image; ``id`` grows with every request.
+
+    ``rgb`` is the decoded image, or None to have the worker read ``doc_key`` (a path) itself,
+    so opening a large batch never decodes files on the UI thread.
+    """
 
     id: int
     doc_key: str
-    rgb: np.ndarray
+    rgb: np.ndarray | None
     model: str
     device: str
 
@@ -30,6 +34,7 @@ class PredictResult:
     milliseconds: float
     device: str
     model: str
+    rgb: np.ndarray | None = None  # the decoded image, when the worker read the file
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,10 @@ class ViewPanel(QWidget):
 
         for slider in (self.opacity, self.threshold, self.rho):
             slider.valueChanged.connect(self._emit)
+            slider.sliderMoved.connect(lambda _v: self._update_labels())
+        # a new threshold or ρ recomputes full-resolution masks: apply it when the handle is let go
+        self.threshold.setTracking(False)
+        self.rho.setTracking(False)
         self.soft.toggled.connect(self._emit)
         self.compare.currentIndexChanged.connect(self._emit)
         self.sides.activated.connect(self.side_chosen)
@@ -126,9 +130,9 @@ class ViewPanel(QWidget):
 
     def _update_labels(self) -> None:
         self.opacity_label.setText(f"{self.opacity.value()}%")
-        self.threshold_label.setText(f"{self.threshold.value() / 100:.2f}")
+        self.threshold_label.setText(f"{self.threshold.sliderPosition() / 100:.2f}")
         self.threshold.setEnabled(not self.soft.isChecked())
-        self.rho_label.setText(str(self.rho.value()))
+        self.rho_label.setText(str(self.rho.sliderPosition()))
 
     def _emit(self, *_: object) -> None:
         self._update_labels()

@@ -73,13 +73,19 @@ class InferenceWorker(QObject):
             return
         self.started.emit(request.id)
         try:
+            rgb = request.rgb
+            if rgb is None:
+                from u2studio.core.imageio import load_image
+
+                rgb = load_image(request.doc_key).rgb
             predictor = self._predictor(request.model, request.device)
             begin = time.perf_counter()
-            prediction = predictor.predict_full(request.rgb)
+            prediction = predictor.predict_full(rgb)
             elapsed = (time.perf_counter() - begin) * 1000.0
         except Exception as exc:  # one bad image must not stop the worker
             log.exception("inference failed")
-            self.failed.emit(JobFailure(request.id, request.doc_key, f"{type(exc).__name__}: {exc}"))
+            message = str(exc) if type(exc).__name__ == "ImageLoadError" else f"{type(exc).__name__}: {exc}"
+            self.failed.emit(JobFailure(request.id, request.doc_key, message))
             return
         self.finished.emit(
             PredictResult(
@@ -91,6 +97,7 @@ class InferenceWorker(QObject):
                 elapsed,
                 predictor.device.type,
                 predictor.name,
+                rgb if request.rgb is None else None,
             )
         )
 

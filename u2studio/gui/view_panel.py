@@ -76,6 +76,7 @@ class ViewPanel(QWidget):
         form = QFormLayout(side_box)
         self.sides = QComboBox()
         self.sides.setEnabled(False)
+        self.sides.setPlaceholderText("run the model first")
         form.addRow("Output", self.sides)
         layout.addWidget(side_box)
         layout.addStretch(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from u2studio.gui.actions import StudioActions
 from u2studio.gui.canvas import Canvas
@@ -72,8 +72,6 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self._dock("Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         side = QWidget()
-        from PySide6.QtWidgets import QVBoxLayout
-
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.view_panel)

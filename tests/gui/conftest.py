@@ -1,0 +1,40 @@
+"""Fixtures for the studio tests: a real main window on the offscreen platform, and generated images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u2studio.core.imageio import save_png
+from u2studio.core.synthetic import scene
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture
+def window(qtbot, bundled_weights: Path) -> Iterator[object]:  # noqa: ANN001
+    """The studio's main window, closed (worker thread stopped) after the test."""
+    from u2studio.gui.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def scene_files(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
+    """A generated 320×240 scene and its true mask on disk, plus the mask array."""
+    rgb, mask = scene(320, 240, seed=3)
+    image = save_png(tmp_path / "scene.png", rgb)
+    reference = save_png(tmp_path / "scene_gt.png", mask)
+    return image, reference, mask
+
+import pytest as _pytest
+
+pytestmark = _pytest.mark.gui

@@ -1,0 +1,96 @@
+"""The inference worker: results come back on the UI thread, stale ones are dropped, the UI keeps answering."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u2studio.core.synthetic import scene
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def client(qtbot, bundled_weights: Path):  # noqa: ANN001, ANN201
+    """A real InferenceClient with its worker thread, stopped after the test."""
+    from u2studio.gui.inference_client import InferenceClient
+
+    c = InferenceClient()
+    yield c
+    c.shutdown()
+
+
+def _warm(client, qtbot) -> None:  # noqa: ANN001
+    """Run once so torch is imported and the model is loaded before timing anything."""
+    with qtbot.waitSignal(client.result, timeout=60_000):
+        client.submit("warm", scene(96, 96)[0], "u2netp", "cpu")
+
+
+def test_event_loop_answers_within_100_ms_during_real_cpu_inference(client, qtbot) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QTimer
+
+    _warm(client, qtbot)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    rgb = scene(640, 480)[0]
+    timer.start()
+    last[0] = time.perf_counter()
+    begin = time.perf_counter()
+    with qtbot.waitSignal(client.idle, timeout=60_000):
+        for index in range(3):
+            client.submit(f"img{index}", rgb, "u2netp", "cpu")
+    elapsed = time.perf_counter() - begin
+    timer.stop()
+    assert elapsed > 0.2, "inference should take long enough for the latency check to mean something"
+    assert len(gaps) > 10
+    assert max(gaps) < 0.1, f"the UI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_a_newer_request_for_the_same_image_drops_the_older_result(client, qtbot) -> None:  # noqa: ANN001
+    _warm(client, qtbot)
+    results: list[int] = []
+    dropped: list[int] = []
+    client.result.connect(lambda r: results.append(r.request_id))
+    client.dropped.connect(dropped.append)
+    rgb = scene(200, 150)[0]
+    with qtbot.waitSignal(client.idle, timeout=60_000):
+        first = client.submit("same", rgb, "u2netp", "cpu")
+        second = client.submit("same", rgb, "u2netp", "cpu")
+    assert results == [second]
+    assert dropped == [first]
+
+
+def test_cancel_drops_everything_queued(client, qtbot) -> None:  # noqa: ANN001
+    _warm(client, qtbot)
+    results: list[int] = []
+    dropped: list[int] = []
+    client.result.connect(lambda r: results.append(r.request_id))
+    client.dropped.connect(dropped.append)
+    rgb = scene(200, 150)[0]
+    ids = [client.submit(f"k{i}", rgb, "u2netp", "cpu") for i in range(3)]
+    client.cancel()
+    assert not client.busy
+    assert sorted(dropped) == ids
+    qtbot.wait(300)
+    # the worker may still finish the one it had started, but the client drops that result
+    assert results == []
+    with qtbot.waitSignal(client.result, timeout=60_000):
+        client.submit("after", rgb, "u2netp", "cpu")  # the worker still serves new work
+
+
+def test_an_unknown_model_fails_as_a_message_not_a_crash(client, qtbot) -> None:  # noqa: ANN001
+    with qtbot.waitSignal(client.failed, timeout=60_000) as blocker:
+        client.submit("x", np.zeros((32, 32, 3), np.uint8), "no-such-model", "cpu")
+    assert "no-such-model" in blocker.args[0].message

@@ -1,0 +1,54 @@
+"""ImageDocument: thresholds, region notifications, status changes, shape checks (no Qt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u2studio.core.document import DocStatus, ImageDocument, clip_region, mask_from_prediction
+
+
+def _doc() -> ImageDocument:
+    doc = ImageDocument(Path("a.png"), rgb=np.zeros((4, 6, 3), np.uint8))
+    prob = np.linspace(0, 1, 24, dtype=np.float32).reshape(4, 6)
+    doc.set_prediction(prob, (prob,), ("d1",), threshold=0.5)
+    return doc
+
+
+def test_prediction_sets_a_hard_mask_and_soft_rethreshold_keeps_probabilities() -> None:
+    doc = _doc()
+    assert doc.status is DocStatus.PREDICTED
+    assert set(np.unique(doc.mask)) == {0, 255}
+    assert int(doc.mask.sum() // 255) == int((doc.prediction >= 0.5).sum())
+    doc.rethreshold(None)
+    assert doc.mask.dtype == np.uint8 and len(np.unique(doc.mask)) > 2
+    assert doc.status is DocStatus.PREDICTED  # re-thresholding is not an edit
+
+
+def test_mask_changed_reports_the_clipped_region_and_marks_the_document_edited() -> None:
+    doc = _doc()
+    seen = []
+    doc.add_mask_listener(lambda d, region: seen.append(region))
+    version = doc.mask_version
+    doc.mask[1:3, 2:4] = 255
+    doc.mask_changed((2, 1, 40, 3))
+    assert seen == [(2, 1, 6, 3)]
+    assert doc.mask_version == version + 1
+    assert doc.status is DocStatus.EDITED
+
+
+def test_a_prediction_of_the_wrong_size_is_refused_with_both_sizes() -> None:
+    doc = ImageDocument(Path("b.png"), rgb=np.zeros((4, 6, 3), np.uint8))
+    with pytest.raises(ValueError, match="5x5.*6x4"):
+        doc.set_prediction(np.zeros((5, 5), np.float32), (), (), 0.5)
+
+
+def test_threshold_outside_unit_interval_is_an_error() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        mask_from_prediction(np.zeros((2, 2), np.float32), 1.5)
+
+
+def test_clip_region_keeps_regions_inside_bounds() -> None:
+    assert clip_region((-5, -5, 3, 100), (0, 0, 10, 10)) == (0, 0, 3, 10)

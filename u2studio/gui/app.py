@@ -1,0 +1,44 @@
+"""Start the studio: ``run(paths)`` builds the application and window and runs the event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from u2studio.gui.main_window import MainWindow
+from u2studio.gui.style import apply_theme
+
+
+def application() -> QApplication:
+    """The QApplication, created once with the studio's name and theme."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("u2studio")
+        app.setOrganizationName("u2studio")
+        apply_theme(app)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def create_window(paths: list[str] | None = None) -> MainWindow:
+    """A shown main window, with ``paths`` opened once the event loop runs."""
+    application()
+    window = MainWindow()
+    window.show()
+    if paths:
+        QTimer.singleShot(0, lambda: window.open_paths(list(paths)))
+    return window
+
+
+def run(paths: list[str]) -> int:
+    """Open the studio window (and any images or folders given); returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = application()
+    window = create_window(paths)
+    code = app.exec()
+    del window
+    return int(code)

@@ -1,0 +1,304 @@
+"""The studio's logic: documents, inference, thresholds, references, saving. Widgets only bind to it.
+
+Image I/O and the metrics pull in OpenCV, so they are imported on first use,
+after the window is on screen.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from u2studio.core.document import DocStatus, ImageDocument
+from u2studio.gui.inference_client import InferenceClient
+from u2studio.gui.jobs import JobFailure, PredictResult
+from u2studio.gui.notifications import NotificationManager
+from u2studio.gui.overlay_presenter import OverlayPresenter
+from u2studio.gui.view_options import ViewOptions, comparison_pair
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Image files named directly, plus the images inside named folders (sorted)."""
+    from u2studio.core.imageio import is_image_path
+
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p)))
+        else:
+            found.append(path)
+    return found
+
+
+class StudioController(QObject):
+    """Owns the open documents and drives the worker and the overlay presenter."""
+
+    documents_changed = Signal()
+    document_updated = Signal(int)  # index whose status or thumbnail changed
+    current_changed = Signal(int)
+    metrics_changed = Signal(object)  # MaskComparison | None
+    inference_time = Signal(float, str)  # milliseconds, device
+    busy_changed = Signal(bool)
+    reference_loaded = Signal()
+
+    def __init__(self, presenter: OverlayPresenter, notes: NotificationManager, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.presenter = presenter
+        self.notes = notes
+        self.documents: list[ImageDocument] = []
+        self.current = -1
+        self.model = "u2netp"
+        self.device = "auto"
+        self.client = InferenceClient(self)
+        self.client.result.connect(self._on_result)
+        self.client.failed.connect(self._on_failed)
+        self.client.notice.connect(self.notes.warning)
+        self.client.running.connect(self._on_running)
+        self.client.idle.connect(lambda: self.busy_changed.emit(False))
+        self.client.dropped.connect(self._on_dropped)
+        self._metrics_timer = QTimer(self)
+        self._metrics_timer.setSingleShot(True)
+        self._metrics_timer.setInterval(60)
+        self._metrics_timer.timeout.connect(self._compute_metrics)
+
+    # ----- documents ---------------------------------------------------------------
+    @property
+    def doc(self) -> ImageDocument | None:
+        """The document on the canvas."""
+        return self.documents[self.current] if 0 <= self.current < len(self.documents) else None
+
+    def open_paths(self, paths: list[str]) -> list[ImageDocument]:
+        """Add images and folders to the list and show the first new one."""
+        known = {d.path.resolve() for d in self.documents}
+        added = []
+        for path in expand_paths(paths):
+            if path.resolve() in known:
+                continue
+            known.add(path.resolve())
+            added.append(ImageDocument(path))
+        if not added:
+            if paths:
+                self.notes.warning("No new images to open.")
+            return []
+        self.documents.extend(added)
+        self.documents_changed.emit()
+        self.select(len(self.documents) - len(added))
+        return added
+
+    def select(self, index: int) -> None:
+        """Show document ``index``, reading its file first if needed."""
+        if not 0 <= index < len(self.documents):
+            return
+        doc = self.documents[index]
+        self.ensure_loaded(doc)
+        self.current = index
+        self.presenter.show_document(doc if doc.rgb is not None else None)
+        self.current_changed.emit(index)
+        self.schedule_metrics()
+
+    def step(self, delta: int) -> None:
+        """Show the next (+1) or previous (-1) image."""
+        if self.documents:
+            self.select(max(0, min(len(self.documents) - 1, self.current + delta)))
+
+    def ensure_loaded(self, doc: ImageDocument) -> bool:
+        """Read the image of ``doc`` once; a failure is reported and marks it failed."""
+        if doc.rgb is not None:
+            return True
+        if doc.status is DocStatus.FAILED:
+            return False
+        from u2studio.core.imageio import ImageLoadError, load_image
+
+        try:
+            doc.rgb = load_image(doc.path).rgb
+        except ImageLoadError as exc:
+            doc.status = DocStatus.FAILED
+            doc.error = str(exc)
+            self.notes.error(f"Cannot open {exc}")
+            self._updated(doc)
+            return False
+        self._updated(doc)
+        return True
+
+    def _updated(self, doc: ImageDocument) -> None:
+        if doc in self.documents:
+            self.document_updated.emit(self.documents.index(doc))
+
+    def _find(self, key: str) -> ImageDocument | None:
+        return next((d for d in self.documents if str(d.path) == key), None)
+
+    # ----- inference ---------------------------------------------------------------
+    def run_current(self) -> int | None:
+        """Predict the image on the canvas; returns the request id."""
+        doc = self.doc
+        if doc is None or not self.ensure_loaded(doc):
+            return None
+        return self._submit([doc])[0]
+
+    def run_all(self) -> list[int]:
+        """Predict every image not known to be unreadable, with progress (the worker reads unopened files)."""
+        docs = [d for d in self.documents if d.status is not DocStatus.FAILED or d.rgb is not None]
+        return self._submit(docs) if docs else []
+
+    def _submit(self, docs: list[ImageDocument]) -> list[int]:
+        items = [(str(d.path), d.rgb) for d in docs]
+        ids = self.client.submit_batch(items, self.model, self.device) if len(items) > 1 else [
+            self.client.submit(items[0][0], items[0][1], self.model, self.device)
+        ]
+        for d in docs:
+            d.status = DocStatus.RUNNING
+            self._updated(d)
+        self.busy_changed.emit(True)
+        return ids
+
+    def cancel(self) -> None:
+        """Stop queued and running inference."""
+        self.client.cancel()
+
+    def _on_running(self, key: str) -> None:
+        doc = self._find(key)
+        if doc is not None:
+            doc.status = DocStatus.RUNNING
+            self._updated(doc)
+
+    def _on_dropped(self, request_id: int) -> None:
+        for doc in self.documents:
+            if doc.status is DocStatus.RUNNING and not self._still_running(doc):
+                doc.status = DocStatus.PREDICTED if doc.prediction is not None else DocStatus.NOT_RUN
+                self._updated(doc)
+
+    def _still_running(self, doc: ImageDocument) -> bool:
+        return str(doc.path) in self.client.pending_keys()
+
+    def _on_result(self, result: PredictResult) -> None:
+        doc = self._find(result.doc_key)
+        if doc is None:
+            return
+        if doc.rgb is None:
+            if result.rgb is None:
+                return
+            doc.rgb = result.rgb
+        doc.inference_ms = result.milliseconds
+        doc.model_name = result.model
+        doc.set_prediction(result.mask, result.sides, result.side_names, self.presenter.options.threshold)
+        self._updated(doc)
+        self.inference_time.emit(result.milliseconds, result.device)
+        if doc is self.doc:
+            self.schedule_metrics()
+
+    def _on_failed(self, failure: JobFailure) -> None:
+        doc = self._find(failure.doc_key)
+        if doc is not None:
+            doc.status = DocStatus.FAILED if doc.prediction is None else DocStatus.PREDICTED
+            doc.error = failure.message
+            if doc.rgb is None and doc is self.doc:
+                self.presenter.show_document(None)
+            self._updated(doc)
+        name = doc.name if doc else failure.doc_key
+        self.notes.error(f"Inference failed on {name}: {failure.message}")
+
+    # ----- view, threshold, reference ------------------------------------------------
+    def set_options(self, options: ViewOptions) -> None:
+        """Apply view options; a new threshold re-derives the current mask of the shown image."""
+        old = self.presenter.options
+        if options.threshold != old.threshold and self.doc is not None and self.doc.status is not DocStatus.EDITED:
+            self.presenter.options = options
+            self.doc.rethreshold(options.threshold)
+        self.presenter.set_options(options)
+        if (options.rho, options.compare, options.threshold) != (old.rho, old.compare, old.threshold):
+            self.schedule_metrics()
+
+    def load_reference(self, path: str) -> bool:
+        """Load a ground-truth mask for the shown image."""
+        doc = self.doc
+        if doc is None or doc.rgb is None:
+            self.notes.warning("Open an image before loading its reference mask.")
+            return False
+        from u2studio.core.imageio import ImageLoadError, load_mask
+
+        try:
+            doc.set_gt(load_mask(path))
+        except (ImageLoadError, ValueError) as exc:
+            self.notes.error(f"Cannot use that reference mask: {exc}")
+            return False
+        self.notes.info(f"Reference mask loaded for {doc.name}")
+        self.reference_loaded.emit()
+        self.presenter.refresh()
+        self.schedule_metrics()
+        return True
+
+    def schedule_metrics(self) -> None:
+        """Recompute the metrics shortly (coalesces bursts of slider moves)."""
+        self._metrics_timer.start()
+
+    def _compute_metrics(self) -> None:
+        doc = self.doc
+        pair = comparison_pair(doc, self.presenter.options.compare) if doc is not None else None
+        result = None
+        if pair is not None:
+            from u2studio.core.mask_metrics import compare
+
+            result = compare(pair[0], pair[1], self.presenter.options.rho)
+        self.metrics_changed.emit(result)
+
+    # ----- output ----------------------------------------------------------------------
+    def default_output(self, kind: str) -> Path | None:
+        """A suggested file name beside the image: NAME_mask.png or NAME_cutout.png."""
+        doc = self.doc
+        return None if doc is None else doc.path.with_name(f"{doc.path.stem}_{kind}.png")
+
+    def save_mask(self, path: str | Path) -> Path | None:
+        """Write the current mask as an 8-bit PNG, atomically."""
+        return self._save(path, lambda d: d.mask)
+
+    def save_cutout(self, path: str | Path) -> Path | None:
+        """Write the image with the current mask as alpha, atomically."""
+        from u2studio.core.imageio import make_cutout
+
+        return self._save(path, lambda d: make_cutout(d.rgb, d.mask))
+
+    def cutout(self) -> np.ndarray | None:
+        """The RGBA cutout of the shown image, if it has a mask."""
+        doc = self.doc
+        if doc is None or doc.mask is None or doc.rgb is None:
+            return None
+        from u2studio.core.imageio import make_cutout
+
+        return make_cutout(doc.rgb, doc.mask)
+
+    def _save(self, path: str | Path, build) -> Path | None:  # noqa: ANN001
+        doc = self.doc
+        if doc is None or doc.mask is None:
+            self.notes.warning("Nothing to save yet: run the model first.")
+            return None
+        from u2studio.core.imageio import save_png
+
+        try:
+            begin = time.perf_counter()
+            written = save_png(path, build(doc))
+        except (OSError, ValueError) as exc:
+            self.notes.error(f"Could not save {path}: {exc}")
+            return None
+        doc.status = DocStatus.SAVED
+        self._updated(doc)
+        self.notes.info(f"Saved {written.name} ({(time.perf_counter() - begin) * 1000:.0f} ms)")
+        return written
+
+    def pixel_text(self, x: int, y: int) -> str:
+        """The RGB and mask values under the cursor, for the status bar."""
+        doc = self.doc
+        if doc is None or doc.rgb is None or x < 0:
+            return ""
+        r, g, b = (int(v) for v in doc.rgb[y, x])
+        text = f"({x}, {y})  RGB {r} {g} {b}"
+        if doc.mask is not None:
+            text += f"  mask {int(doc.mask[y, x])}"
+        return text
+
+    def shutdown(self) -> None:
+        """Stop the worker thread."""
+        self.client.shutdown()

@@ -1,0 +1,46 @@
+"""Numbers for the shown comparison: relaxed boundary Fβ at ρ, precision, recall, MAE and IoU."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from u2studio.core.mask_metrics import MaskComparison
+
+FIELDS = ("relaxed Fβ", "precision", "recall", "MAE", "IoU")
+
+
+class MetricsPanel(QWidget):
+    """Shows one MaskComparison, or dashes when there is nothing to compare."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 0, 8, 8)
+        box = QGroupBox("Metrics")
+        form = QFormLayout(box)
+        self.labels: dict[str, QLabel] = {}
+        for name in FIELDS:
+            value = QLabel("—")
+            value.setObjectName("metricValue")
+            self.labels[name] = value
+            form.addRow(name, value)
+        self.caption = QLabel("Run the model to compare masks.")
+        self.caption.setWordWrap(True)
+        form.addRow(self.caption)
+        layout.addWidget(box)
+
+    def show_comparison(self, result: MaskComparison | None, what: str = "") -> None:
+        """Fill in the numbers (None clears them)."""
+        if result is None:
+            for label in self.labels.values():
+                label.setText("—")
+            self.caption.setText("Nothing to compare yet.")
+            return
+        values = (result.relaxed_f, result.precision, result.recall, result.mae, result.iou)
+        for name, value in zip(FIELDS, values, strict=True):
+            self.labels[name].setText(f"{value:.4f}")
+        self.labels["relaxed Fβ"].setText(f"{result.relaxed_f:.4f}  (ρ = {result.rho})")
+        self.caption.setText(what)

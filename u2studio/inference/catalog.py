@@ -1,0 +1,33 @@
+"""What the studio's pickers offer: installed models and the devices present. Plain data, no Qt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """One installed model as a picker shows it."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Installed models (bundled first), device choices (``auto`` first) and a device description."""
+
+    models: tuple[ModelChoice, ...]
+    devices: tuple[str, ...]
+    device_note: str
+
+
+def load_catalog() -> Catalog:
+    """Look up the installed models and probe the devices (imports torch: call it off the UI thread)."""
+    from u2studio.inference.device import probe
+    from u2studio.models.store import list_models
+
+    models = tuple(ModelChoice(e.name, e.label) for e in list_models())
+    info = probe()
+    note = f"CUDA: {info.cuda_name}" if info.cuda else ("MPS" if info.mps else "CPU only")
+    return Catalog(models, tuple(info.available()), note)

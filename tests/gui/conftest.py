@@ -35,6 +35,10 @@ def scene_files(tmp_path: Path) -> tuple[Path, Path, np.ndarray]:
     reference = save_png(tmp_path / "scene_gt.png", mask)
     return image, reference, mask
 
-import pytest as _pytest
 
-pytestmark = _pytest.mark.gui
+def pytest_collection_modifyitems(items: list) -> None:
+    """Every test under tests/gui drives real Qt widgets: mark it ``gui``."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker("gui")

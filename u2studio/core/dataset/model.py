@@ -36,7 +36,7 @@ def utc_now() -> str:
 
 def split_for(image_sha256: str, val_ratio: float) -> Split:
     """``val`` when the image hash, read as a fraction of 2**256, is below ``val_ratio``: stable per image."""
-    return "val" if int(image_sha256, 16) / float(1 << 256) < val_ratio else "train"
+    return "val" if int(image_sha256, 16) < int(val_ratio * (1 << 256)) else "train"
 
 
 def check_val_ratio(val_ratio: float) -> float:

@@ -85,10 +85,28 @@ def read_manifest(root: Path) -> list[Record]:
     return records
 
 
-def write_manifest(root: Path, records: Iterable[Record]) -> None:
-    """Replace the manifest with ``records``, atomically (the commit point of every change)."""
-    lines = [json.dumps(r.to_dict(), ensure_ascii=False, separators=(",", ":")) for r in records]
-    atomic_write_text(root / MANIFEST_NAME, "".join(line + "\n" for line in lines))
+def record_line(record: Record) -> str:
+    """One manifest line (without the newline)."""
+    return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_manifest(root: Path, records: Iterable[Record], lines: dict[str, tuple[Record, str]] | None = None) -> None:
+    """Replace the manifest with ``records``, atomically (the commit point of every change).
+
+    ``lines`` memoises serialised records by stem between calls (reused only for the
+    identical record object), so a change costs one encode, not n.
+    """
+    memo = {} if lines is None else lines
+    out = []
+    for record in records:
+        cached = memo.get(record.stem)
+        if cached is not None and cached[0] is record:
+            line = cached[1]
+        else:
+            line = record_line(record)
+            memo[record.stem] = (record, line)
+        out.append(line + "\n")
+    atomic_write_text(root / MANIFEST_NAME, "".join(out))
 
 
 def write_journal(root: Path, entry: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -12,6 +13,7 @@ FORMAT_VERSION = 1
 STATES: tuple[str, ...] = ("corrected", "approved", "rejected")
 SPLITS: tuple[str, ...] = ("train", "val")
 TRAINING_STATES: tuple[str, ...] = ("corrected", "approved")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 State = Literal["corrected", "approved", "rejected"]
 Split = Literal["train", "val"]
@@ -95,9 +97,34 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (the manifest line)."""
-        data = asdict(self)
-        data["backups"] = list(self.backups)
-        return data
+        c = self.correction
+        return {
+            "stem": self.stem,
+            "image": self.image,
+            "mask": self.mask,
+            "source": self.source,
+            "image_sha256": self.image_sha256,
+            "mask_sha256": self.mask_sha256,
+            "width": self.width,
+            "height": self.height,
+            "model": self.model,
+            "checkpoint_sha256": self.checkpoint_sha256,
+            "correction": {
+                "changed": c.changed,
+                "iou": c.iou,
+                "relax_f": c.relax_f,
+                "strokes": c.strokes,
+                "seconds": c.seconds,
+            },
+            "state": self.state,
+            "split": self.split,
+            "annotator": self.annotator,
+            "created": self.created,
+            "updated": self.updated,
+            "revision": self.revision,
+            "image_converted": self.image_converted,
+            "backups": list(self.backups),
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Record:
@@ -217,7 +244,7 @@ def _opt_float(value: Any, name: str) -> float | None:
 
 def _sha(value: Any, name: str) -> str:
     text = _str(value, name)
-    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+    if not _HEX64.fullmatch(text):
         raise ValueError(f"{name!r} must be 64 lower-case hex digits")
     return text
 

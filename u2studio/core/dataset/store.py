@@ -64,6 +64,7 @@ class Dataset:
         self._lock = DatasetLock(root / mf.LOCK_NAME, timeout=lock_timeout)
         self._records: list[Record] = []
         self._stamp: tuple[int, int, int] | None = None
+        self._lines: dict[str, tuple[Record, str]] = {}
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -124,6 +125,7 @@ class Dataset:
         if stamp != self._stamp:
             self._records = mf.read_manifest(self.root)
             self._stamp = stamp
+            self._lines = {}
         return list(self._records)
 
     def get(self, stem: str) -> Record:
@@ -262,7 +264,7 @@ class Dataset:
         """A stem no record and no file in im/ or gt/ uses (orphans are never overwritten)."""
         taken = {r.stem.casefold() for r in records}
         for folder in (IMAGE_DIR, MASK_DIR):
-            taken.update(p.stem.casefold() for p in (self.root / folder).iterdir() if not p.name.startswith("."))
+            taken.update(n.rsplit(".", 1)[0].casefold() for n in os.listdir(self.root / folder) if not n.startswith("."))
         return unique_stem(safe_stem(name, f"img-{sha[:12]}"), taken)
 
     def _plan_backups(self, previous: Record | None, record: Record, now: str) -> dict[str, str]:
@@ -319,9 +321,12 @@ class Dataset:
 
     def _commit(self, records: list[Record]) -> None:
         """Rewrite the manifest (the commit point) and refresh the cache."""
-        mf.write_manifest(self.root, records)
-        self._stamp = None
-        self.records()
+        if len(self._lines) > 2 * len(records) + 16:
+            self._lines = {}
+        mf.write_manifest(self.root, records, self._lines)
+        st = (self.root / mf.MANIFEST_NAME).stat()
+        self._records = list(records)
+        self._stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _drop(self, removes: Iterable[str], record: Record) -> None:
         for rel in removes:

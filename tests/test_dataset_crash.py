@@ -222,3 +222,26 @@ def test_a_held_lock_makes_writers_wait_then_give_up(tmp_path: Path) -> None:
             waiting.add(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 8), np.uint8))
     waiting.add(np.zeros((8, 8, 3), np.uint8), np.zeros((8, 8), np.uint8))
     assert len(waiting.records()) == 1
+
+
+def test_threads_sharing_one_dataset_do_not_interleave(tmp_path: Path) -> None:
+    import threading
+
+    ds = Dataset.create(tmp_path / "ds")
+    errors: list[BaseException] = []
+
+    def work(base: int) -> None:
+        try:
+            for i in range(6):
+                rgb = np.random.default_rng(base + i).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+                ds.add(rgb, np.zeros((8, 8), np.uint8), source=f"/t{base}/{i}/a.png")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in (1000, 2000, 3000)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(Dataset.open(ds.root).records()) == 18 and ds.check() == []

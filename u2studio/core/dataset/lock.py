@@ -7,6 +7,7 @@ crashed writer never leaves the dataset locked.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -43,16 +44,26 @@ else:
 
 
 class DatasetLock:
-    """``with DatasetLock(path):`` holds the lock; re-entrant within one object."""
+    """``with DatasetLock(path):`` holds the lock; re-entrant, and safe to share between threads."""
 
     def __init__(self, path: Path, timeout: float = 60.0) -> None:
         self.path = path
         self.timeout = timeout
         self._fd: int | None = None
         self._depth = 0
+        self._thread_lock = threading.RLock()
 
     def acquire(self) -> None:
         """Wait (polling) until the lock is ours, or raise DatasetLockedError after ``timeout`` seconds."""
+        if not self._thread_lock.acquire(timeout=self.timeout):
+            raise DatasetLockedError(f"{self.path}: another thread has been changing this dataset for over {self.timeout:.0f} s")
+        try:
+            self._acquire_file()
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def _acquire_file(self) -> None:
         if self._depth:
             self._depth += 1
             return
@@ -75,12 +86,15 @@ class DatasetLock:
         if self._depth == 0:
             return
         self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
-            try:
-                _unlock(self._fd)
-            finally:
-                os.close(self._fd)
-                self._fd = None
+        try:
+            if self._depth == 0 and self._fd is not None:
+                try:
+                    _unlock(self._fd)
+                finally:
+                    os.close(self._fd)
+                    self._fd = None
+        finally:
+            self._thread_lock.release()
 
     def __enter__(self) -> DatasetLock:
         self.acquire()

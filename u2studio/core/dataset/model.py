@@ -161,7 +161,7 @@ class Record:
                 updated=_str(data["updated"], "updated"),
                 revision=_int(data.get("revision", 1), "revision"),
                 image_converted=bool(data.get("image_converted", False)),
-                backups=tuple(_str(b, "backups[]") for b in data.get("backups", [])),
+                backups=tuple(_str(b, "backups[]") for b in _list(data.get("backups", []), "backups")),
             )
         except KeyError as exc:
             raise ValueError(f"missing field {exc.args[0]!r}") from None
@@ -223,6 +223,12 @@ class DatasetStats:
 def _str(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{name!r} must be a list, got {type(value).__name__}")
     return value
 
 

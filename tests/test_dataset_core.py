@@ -124,12 +124,15 @@ def test_update_is_idempotent_and_keeps_backups(ds: Dataset) -> None:
     m1[5:20, 5:30] = 255
     r1 = ds.add(rgb, m1, source="/a/cat.png")
     assert ds.add(rgb, m1, source="/a/cat.png") == r1  # same thing again: nothing changes
+    (ds.root / r1.mask).unlink()  # ...unless its files were damaged: adding again repairs them
+    assert ds.check() != [] and ds.add(rgb, m1, source="/a/cat.png").revision == 2 and ds.check() == []
+    r1 = ds.get(r1.stem)
     assert len(list((ds.root / "gt").glob(".backup/*"))) == 0
 
     m2 = m1.copy()
     m2[20:30] = 255
     r2 = ds.add(rgb, m2, source="/elsewhere/copy.png", state="approved")  # duplicate by hash -> update
-    assert r2.stem == r1.stem and r2.revision == 2 and r2.created == r1.created and r2.state == "approved"
+    assert r2.stem == r1.stem and r2.revision == 3 and r2.created == r1.created and r2.state == "approved"
     assert len(ds.records()) == 1
     (backup,) = r2.backups
     assert backup.startswith(f"gt/.backup/{r1.stem}.")
@@ -142,7 +145,7 @@ def test_update_is_idempotent_and_keeps_backups(ds: Dataset) -> None:
     match = ds.match(jpg, source="/elsewhere/copy.png")
     assert match is not None and match.reason == "same source path"
     r3 = ds.add(jpg, m3, source="/elsewhere/copy.png")
-    assert r3.stem == r1.stem and r3.image.endswith(".jpg") and r3.revision == 3
+    assert r3.stem == r1.stem and r3.image.endswith(".jpg") and r3.revision == 4
     assert not (ds.root / r1.image).exists()  # the superseded .png is gone from im/
     assert any(b.startswith("im/.backup/") for b in r3.backups)
     assert ds.check() == []

@@ -224,12 +224,13 @@ class Dataset:
                 image_converted=prepared.converted,
                 backups=previous.backups if previous else (),
             )
-            if previous is not None and _same_content(previous, record):
+            intact = previous is not None and self._files_match(previous)
+            if intact and previous is not None and _same_content(previous, record):
                 return previous
             backups = self._plan_backups(previous, record, now)
             record = record.with_changes(backups=record.backups + tuple(backups.values()))
             removes = [previous.image] if previous and previous.image != record.image else []
-            self._apply(record, previous, prepared.data, mask_png, backups, removes, records)
+            self._apply(record, previous, prepared.data, mask_png, backups, removes, records, rewrite=not intact)
             return record
 
     def set_state(self, stem: str, state: str) -> Record:
@@ -297,8 +298,9 @@ class Dataset:
         backups: dict[str, str],
         removes: list[str],
         records: list[Record],
+        rewrite: bool = False,
     ) -> None:
-        """Steps 1–5 of the change protocol (see the module docstring)."""
+        """Steps 1–5 of the change protocol (see the module docstring); ``rewrite`` repairs damaged files."""
         for target, backup in backups.items():
             atomic_write_bytes(self.root / backup, (self.root / target).read_bytes())
         mf.write_journal(
@@ -311,9 +313,9 @@ class Dataset:
                 "removes": removes,
             },
         )
-        if previous is None or previous.image_sha256 != record.image_sha256 or previous.image != record.image:
+        if rewrite or previous is None or previous.image_sha256 != record.image_sha256 or previous.image != record.image:
             atomic_write_bytes(self.root / record.image, image_data)
-        if previous is None or previous.mask_sha256 != record.mask_sha256:
+        if rewrite or previous is None or previous.mask_sha256 != record.mask_sha256:
             atomic_write_bytes(self.root / record.mask, mask_png)
         self._commit(_upsert(records, record))
         self._drop(removes, record)

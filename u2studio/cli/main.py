@@ -11,6 +11,7 @@ from collections.abc import Sequence
 SUBCOMMANDS = {
     "segment": "u2studio.cli.segment",
     "weights": "u2studio.cli.weights",
+    "train": "u2studio.cli.train",
 }
 
 

@@ -38,7 +38,7 @@ class Reporter:
                 self._bar.set_postfix(loss=f"{fields.get('loss', float('nan')):.4f}", refresh=False)
             return
         self.close_bar()
-        if name in ("epoch", "done", "error", "start", "phase", "checkpoint"):
+        if name in ("epoch", "done", "error", "start", "phase", "checkpoint", "notice", "baseline"):
             text = " ".join(f"{k}={_short(v)}" for k, v in fields.items())
             print(f"[{name}] {text}", file=sys.stderr, flush=True)
 

@@ -22,12 +22,15 @@ def epoch_batches(
 ) -> list[list[tuple[int, int]]]:
     """This rank's batches of (index, epoch) keys for an epoch, shuffled by DistributedSampler.set_epoch.
 
-    ``skip`` drops the batches a resumed run has already trained on.
+    A last, smaller batch is dropped (when there is a full one): a batch of one
+    image breaks BatchNorm on the 1×1 maps of small inputs. ``skip`` drops the
+    batches a resumed run has already trained on.
     """
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=False)
     sampler.set_epoch(epoch)
     order = list(sampler)
-    batches = [[(i, epoch) for i in order[k : k + batch_size]] for k in range(0, len(order), batch_size)]
+    usable = len(order) - len(order) % batch_size if len(order) >= batch_size else len(order)
+    batches = [[(i, epoch) for i in order[k : k + batch_size]] for k in range(0, usable, batch_size)]
     return batches[skip:]
 
 

@@ -58,8 +58,11 @@ class Run:
         self.bn_folded = bool(getattr(model, "u2_bn_folded", False))
         self.bn_frozen = prepare_batchnorm(model, self.finetune, args.train_bn)
         self.lr = args.lr if args.lr is not None else (FINETUNE_LR if self.finetune else SCRATCH_LR)
-        if args.sync_bn and info.active and not self.bn_frozen:
+        self.sync_bn = bool(args.sync_bn and info.active and not self.bn_frozen and device.type == "cuda")
+        if self.sync_bn:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        elif args.sync_bn:
+            report.event("notice", message="--sync-bn ignored: it needs several GPU processes and trainable BatchNorm")
         self.model = model.to(device)
         self.wrapped = D.wrap(self.model, info, device)
         self.optimizer = make_optimizer(self.model, self.lr)
@@ -87,10 +90,7 @@ class Run:
         """Write last (and best) checkpoints and the training state; rank 0 only."""
         state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
         last = S.save_model(self.run_dir / S.LAST, state, self.metadata(metrics, "last"))
-        self.report.event("checkpoint", kind="last", path=last, epoch=self.epoch)
-        if improved:
-            best = S.save_model(self.run_dir / S.BEST, state, self.metadata(metrics, "best"))
-            self.report.event("checkpoint", kind="best", path=best, epoch=self.epoch, metric=self.args.best_metric, value=self.best)
+        best = S.save_model(self.run_dir / S.BEST, state, self.metadata(metrics, "best")) if improved else None
         payload: dict[str, Any] = {
             "model": state, "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
             "step_in_epoch": self.step_in_epoch, "global_step": self.global_step,
@@ -101,6 +101,10 @@ class Run:
         if torch.cuda.is_available():
             payload["rng_cuda"] = torch.cuda.get_rng_state_all()
         S.save_state(self.run_dir / S.STATE_FILE, payload)
+        # reported once every file is in place, so a reader (or a kill) never sees half a checkpoint
+        self.report.event("checkpoint", kind="last", path=last, epoch=self.epoch, step=self.global_step)
+        if best is not None:
+            self.report.event("checkpoint", kind="best", path=best, epoch=self.epoch, metric=self.args.best_metric, value=self.best)
 
     def restore(self) -> bool:
         """Continue from the run folder's state; returns False when there is none."""
@@ -213,7 +217,7 @@ class Run:
             "start", arch=args.arch, init=args.init, loss=args.loss, lr=self.lr, epochs=args.epochs,
             batch_size=args.batch_size, size=self.sizes.size, crop=self.sizes.crop, train=len(self.train_samples),
             val=len(self.val_samples), device=str(self.device), world=self.info.world, resumed=resumed,
-            epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, run_dir=self.run_dir,
+            epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, sync_bn=self.sync_bn, run_dir=self.run_dir,
         )
         if not resumed and args.val_before and self.info.is_main:
             self.report.event("baseline", metrics=self.validate())

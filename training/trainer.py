@@ -211,6 +211,8 @@ class Run:
         """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""
         args = self.args
         resumed = self.restore() if args.resume else False
+        if args.resume and not resumed:
+            self.report.event("notice", message=f"nothing to resume in {self.run_dir}; starting a new run")
         if self.gt_encoder is None and args.interm_sup:
             self.prepare_gt_encoder()
         self.report.event(

@@ -183,6 +183,7 @@ def test_bad_options_fail_clearly(data: Path, tmp_path: Path) -> None:
     assert main(["--data", str(data), "--arch", "u2netp", "--init", "scratch", "--interm-sup",
                  "--out", str(tmp_path / "r")]) == 2
     assert main(["--data", str(data), "--arch", "u2netp", "--epochs", "0", "--out", str(tmp_path / "r")]) == 2
+    assert main(["--data", str(data), "--arch", "isnet", "--init", "bundled", "--out", str(tmp_path / "r")]) == 2
     assert not (tmp_path / "r" / "last.safetensors").exists()
 
 
@@ -191,3 +192,10 @@ def test_train_is_a_subcommand() -> None:
 
     args = build_parser().parse_args(["train", "--data", "d", "--arch", "isnet", "--out", "o", "--loss", "hybrid"])
     assert args.command == "train" and args.arch == "isnet" and args.init == "bundled" and args.best_metric == "relaxF"
+
+
+def test_parsing_train_options_does_not_import_torch() -> None:
+    code = ("import sys; from u2studio.cli.train import add_parser; import argparse; "
+            "add_parser(argparse.ArgumentParser().add_subparsers()); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=REPO, check=True)
+    assert out.stdout.strip() == "False"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ class ResumeError(RuntimeError):
     """The run folder's state cannot be resumed; the message says why."""
 
 
+@lru_cache(maxsize=1)
 def code_version() -> dict[str, str]:
     """The u2studio version and, in a git checkout, the commit."""
     from u2studio import __version__

@@ -23,7 +23,7 @@ from training.setup import (
 )
 from training.steps import batch_loader, compute_loss, epoch_batches, evaluate
 from training.validate import available_metrics, is_better
-from u2studio.models.checkpoint import load_into, read_state_dict
+from u2studio.models.checkpoint import CheckpointError, load_into, read_state_dict
 from u2studio.models.config import CONFIGS
 from u2studio.models.isnet import ISNetGTEncoder
 
@@ -247,7 +247,7 @@ def main(args: argparse.Namespace) -> int:
         report.close_bar()
         report.event("error", kind="nan", message=f"{exc}; stopped, the last good checkpoint is kept")
         return EXIT_NAN
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError, CheckpointError) as exc:
         report.close_bar()
         report.event("error", kind=type(exc).__name__, message=str(exc))
         if not args.progress_json and info.is_main:

@@ -64,7 +64,7 @@ def assert_same_weights(a: Path, b: Path) -> None:
 
 
 @pytest.mark.slow
-def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_weights: Path, isolated_data_dir: Path) -> None:
+def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_weights: Path) -> None:
     run = tmp_path / "run"
     _, events, _ = train("--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
                          "--epochs", "2", "--loss", "hybrid", "--val-before", *TINY)

@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "eval": "u2studio.cli.eval",
     "segment": "u2studio.cli.segment",
     "weights": "u2studio.cli.weights",
+    "train": "u2studio.cli.train",
 }
 
 

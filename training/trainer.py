@@ -1,0 +1,259 @@
+"""The training run: data, model, epochs, validation, checkpoints, resume and the NaN guard."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from training import distributed as D
+from training import state as S
+from training.data import TrainDataset, ValDataset, collect, dataset_hashes
+from training.interm import gt_masks_for, train_gt_encoder
+from training.losses import get_loss
+from training.progress import Reporter, plot_curves
+from training.setup import (
+    FINETUNE_LR, SCRATCH_LR, build_model, configure_threads, make_optimizer, pick_device, prepare_batchnorm,
+    seed_everything, sizes_for,
+)
+from training.steps import batch_loader, compute_loss, epoch_batches, evaluate
+from training.validate import available_metrics, is_better
+from u2studio.models.checkpoint import CheckpointError, load_into, read_state_dict
+from u2studio.models.config import CONFIGS
+from u2studio.models.isnet import ISNetGTEncoder
+
+EXIT_OK, EXIT_NAN, EXIT_ERROR = 0, 3, 2
+
+
+class NonFiniteLoss(RuntimeError):
+    """The loss became NaN or infinite; the run stops keeping its last good checkpoint."""
+
+
+class Run:
+    """Everything one training process needs, built from the parsed arguments."""
+
+    def __init__(self, args: argparse.Namespace, info: D.DistInfo, device: torch.device, report: Reporter) -> None:
+        self.args, self.info, self.device, self.report = args, info, device, report
+        self.run_dir = Path(args.out)
+        self.config = CONFIGS[args.arch]
+        self.sizes = sizes_for(self.config, args.size, args.crop)
+        if args.best_metric not in available_metrics():
+            raise ValueError(f"--best-metric {args.best_metric} is not available (have {', '.join(sorted(available_metrics()))})")
+        if args.interm_sup and args.arch != "isnet":
+            raise ValueError("--interm-sup is IS-Net's intermediate supervision; use it with --arch isnet")
+        samples = collect(args.data.split(","), args.val_percent, args.val_count)
+        self.train_samples = [s for s in samples if s.split == "train"]
+        self.val_samples = [s for s in samples if s.split == "val"]
+        self.hashes = dataset_hashes(samples) if info.is_main else {}
+        vflip = args.arch != "isnet"
+        self.train_ds = TrainDataset(self.train_samples, self.config, self.sizes.size, self.sizes.crop, vflip, args.seed)
+        self.val_ds = ValDataset(self.val_samples, self.config, self.sizes.val_size)
+        seed_everything(args.seed, args.deterministic)
+        model, self.finetune = build_model(args.arch, args.init)
+        self.bn_folded = bool(getattr(model, "u2_bn_folded", False))
+        self.bn_frozen = prepare_batchnorm(model, self.finetune, args.train_bn)
+        self.lr = args.lr if args.lr is not None else (FINETUNE_LR if self.finetune else SCRATCH_LR)
+        self.sync_bn = bool(args.sync_bn and info.active and not self.bn_frozen and device.type == "cuda")
+        if self.sync_bn:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        elif args.sync_bn:
+            report.event("notice", message="--sync-bn ignored: it needs several GPU processes and trainable BatchNorm")
+        self.model = model.to(device)
+        self.wrapped = D.wrap(self.model, info, device)
+        self.optimizer = make_optimizer(self.model, self.lr)
+        self.loss_fn = get_loss(args.loss)
+        self.gt_encoder: nn.Module | None = None
+        self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
+        self.best: float | None = None
+        self.history: list[dict[str, Any]] = []
+        self.loss_sum, self.loss_count = 0.0, 0
+
+    # ----- persistence -------------------------------------------------------------------------
+    def metadata(self, metrics: dict[str, float], kind: str) -> dict[str, Any]:
+        """Checkpoint metadata: enough for the Predictor, the model store and provenance."""
+        return {
+            "arch": self.args.arch, "source": "fine-tuned", "checkpoint": kind, "config": self.config.to_dict(),
+            "bn_folded": self.bn_folded, "init": self.args.init, "loss": self.args.loss, "lr": self.lr,
+            "epoch": self.epoch, "global_step": self.global_step, "metrics": metrics,
+            "best_metric": self.args.best_metric, "train_size": self.sizes.size, "train_crop": self.sizes.crop,
+            "datasets": self.hashes, "train_count": len(self.train_samples), "val_count": len(self.val_samples),
+            "interm_sup": bool(self.args.interm_sup), "seed": self.args.seed, "code_version": S.code_version(),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+
+    def save(self, metrics: dict[str, float], improved: bool) -> None:
+        """Write last (and best) checkpoints and the training state; rank 0 only."""
+        state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        last = S.save_model(self.run_dir / S.LAST, state, self.metadata(metrics, "last"))
+        best = S.save_model(self.run_dir / S.BEST, state, self.metadata(metrics, "best")) if improved else None
+        payload: dict[str, Any] = {
+            "model": state, "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch, "global_step": self.global_step,
+            "best": -1.0 if self.best is None else float(self.best), "has_best": self.best is not None,
+            "history": S.history_to_text(self.history), "loss_sum": self.loss_sum, "loss_count": self.loss_count,
+            "rng_torch": torch.get_rng_state(), "arch": self.args.arch, "seed": self.args.seed,
+        }
+        if torch.cuda.is_available():
+            payload["rng_cuda"] = torch.cuda.get_rng_state_all()
+        S.save_state(self.run_dir / S.STATE_FILE, payload)
+        # reported once every file is in place, so a reader (or a kill) never sees half a checkpoint
+        self.report.event("checkpoint", kind="last", path=last, epoch=self.epoch, step=self.global_step)
+        if best is not None:
+            self.report.event("checkpoint", kind="best", path=best, epoch=self.epoch, metric=self.args.best_metric, value=self.best)
+
+    def restore(self) -> bool:
+        """Continue from the run folder's state; returns False when there is none."""
+        path = self.run_dir / S.STATE_FILE
+        if not path.is_file():
+            return False
+        state = S.load_state(path)
+        if state.get("arch") != self.args.arch or state.get("seed") != self.args.seed:
+            raise S.ResumeError(f"{path} is a {state.get('arch')} run with seed {state.get('seed')}; pass the same --arch and --seed")
+        load_into(self.model, state["model"], str(path))
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch, self.step_in_epoch = int(state["epoch"]), int(state["step_in_epoch"])
+        self.global_step = int(state["global_step"])
+        self.best = float(state["best"]) if state["has_best"] else None
+        self.history = S.history_from_text(state["history"])
+        self.loss_sum, self.loss_count = float(state["loss_sum"]), int(state["loss_count"])
+        torch.set_rng_state(state["rng_torch"])
+        if "rng_cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        return True
+
+    # ----- phases ------------------------------------------------------------------------------
+    def prepare_gt_encoder(self) -> None:
+        """Phase 1 of intermediate supervision, or reload its frozen result."""
+        path = self.run_dir / S.GT_ENCODER
+        if path.is_file():
+            encoder = ISNetGTEncoder()
+            load_into(encoder, read_state_dict(path), str(path))
+            self.gt_encoder = encoder.to(self.device).eval().requires_grad_(False)
+            return
+        val_ds = TrainDataset(self.val_samples, self.config, self.sizes.crop, self.sizes.crop, False, self.args.seed)
+        self.gt_encoder = train_gt_encoder(
+            self.train_ds, gt_masks_for(val_ds, 16), self.info, self.device, lr=SCRATCH_LR,
+            batch_size=self.args.batch_size, seed=self.args.seed, workers=self.args.workers,
+            max_epochs=self.args.gt_epochs, threshold=self.args.gt_threshold, report=self.report.event,
+        )
+        if self.info.is_main:
+            state = {k: v.detach().cpu() for k, v in self.gt_encoder.state_dict().items()}
+            S.save_model(path, state, {"arch": "isnet-gt-encoder", "source": "fine-tuned", "seed": self.args.seed})
+        D.barrier(self.info)
+
+    def train_epoch(self) -> bool:
+        """Train the rest of the current epoch; returns False when --max-steps stopped it early."""
+        args = self.args
+        batches = epoch_batches(self.train_ds, self.epoch, args.batch_size, args.seed, self.info.rank, self.info.world, self.step_in_epoch)
+        self.report.open_bar(len(batches), f"epoch {self.epoch + 1}/{args.epochs}")
+        self.wrapped.train()
+        total = self.step_in_epoch + len(batches)
+        started, images = time.perf_counter(), 0
+        for x, y in batch_loader(self.train_ds, batches, args.workers):
+            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            loss, parts = compute_loss(self.wrapped, x, y, self.loss_fn, self.device, self.gt_encoder)
+            if args.debug_nan_at_step is not None and self.global_step + 1 == args.debug_nan_at_step:
+                loss = loss * float("nan")
+            if D.any_true(self.info, not bool(torch.isfinite(loss)), self.device):
+                raise NonFiniteLoss(f"the loss is not finite at step {self.global_step + 1} (epoch {self.epoch + 1})")
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            self.global_step += 1
+            self.step_in_epoch += 1
+            images += x.shape[0]
+            value = float(loss.detach())
+            self.loss_sum, self.loss_count = self.loss_sum + value, self.loss_count + 1
+            elapsed = time.perf_counter() - started
+            self.report.event(
+                "step", epoch=self.epoch + 1, step=self.global_step, loss=value, parts=parts,
+                images_per_s=images * self.info.world / max(elapsed, 1e-9),
+            )
+            if args.max_steps is not None and self.global_step >= args.max_steps and self.step_in_epoch < total:
+                return False
+        return True
+
+    def validate(self) -> dict[str, float]:
+        """Rank 0 validates the whole validation split; other ranks wait."""
+        metrics: dict[str, float] = {}
+        if self.info.is_main and len(self.val_ds) > 0:
+            metrics = evaluate(self.model, self.val_ds, self.config, self.device, self.args.workers)
+        return metrics
+
+    def finish_epoch(self, complete: bool) -> None:
+        """Validate, record history, write checkpoints and curves at the end of an epoch (or a stop)."""
+        args = self.args
+        epoch_done = self.epoch + 1
+        due = complete and (epoch_done % args.val_every == 0 or epoch_done == args.epochs)
+        metrics = self.validate() if (due or not complete) else {}
+        train_loss = D.mean_across(self.info, self.loss_sum / max(self.loss_count, 1), self.device)
+        improved = False
+        if self.info.is_main:
+            value = metrics.get(args.best_metric)
+            if value is not None and math.isfinite(value) and is_better(args.best_metric, value, self.best):
+                self.best, improved = value, True
+            if complete:
+                self.history.append({"epoch": epoch_done, "train_loss": train_loss, "metrics": metrics, "step": self.global_step})
+                self.report.event("epoch", epoch=epoch_done, train_loss=train_loss, metrics=metrics, step=self.global_step)
+        if complete:
+            self.epoch, self.step_in_epoch, self.loss_sum, self.loss_count = epoch_done, 0, 0.0, 0
+        if self.info.is_main:
+            self.save(metrics, improved)
+            plot_curves(self.history, self.run_dir)
+        D.barrier(self.info)
+
+    def run(self) -> None:
+        """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""
+        args = self.args
+        resumed = self.restore() if args.resume else False
+        if args.resume and not resumed:
+            self.report.event("notice", message=f"nothing to resume in {self.run_dir}; starting a new run")
+        if self.gt_encoder is None and args.interm_sup:
+            self.prepare_gt_encoder()
+        self.report.event(
+            "start", arch=args.arch, init=args.init, loss=args.loss, lr=self.lr, epochs=args.epochs,
+            batch_size=args.batch_size, size=self.sizes.size, crop=self.sizes.crop, train=len(self.train_samples),
+            val=len(self.val_samples), device=str(self.device), world=self.info.world, resumed=resumed,
+            epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, sync_bn=self.sync_bn, run_dir=self.run_dir,
+        )
+        if not resumed and args.val_before and self.info.is_main:
+            self.report.event("baseline", metrics=self.validate())
+        while self.epoch < args.epochs:
+            if args.max_steps is not None and self.global_step >= args.max_steps:
+                break
+            complete = self.train_epoch()
+            self.report.close_bar()
+            self.finish_epoch(complete)
+            if not complete:
+                break
+        self.report.event("done", epoch=self.epoch, step=self.global_step, best=self.best, metric=args.best_metric, run_dir=self.run_dir)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run training in this process (one rank under torchrun); returns the exit code."""
+    configure_threads()
+    info = D.setup("cuda" if args.device in ("cuda", "auto") and torch.cuda.is_available() else "cpu")
+    report = Reporter(args.progress_json, enabled=info.is_main)
+    try:
+        device = pick_device(args.device, info.local_rank)
+        Run(args, info, device, report).run()
+        return EXIT_OK
+    except NonFiniteLoss as exc:
+        report.close_bar()
+        report.event("error", kind="nan", message=f"{exc}; stopped, the last good checkpoint is kept")
+        return EXIT_NAN
+    except (ValueError, OSError, RuntimeError, CheckpointError) as exc:
+        report.close_bar()
+        report.event("error", kind=type(exc).__name__, message=str(exc))
+        if not args.progress_json and info.is_main:
+            import sys
+
+            print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        D.teardown(info)

@@ -18,7 +18,7 @@ from torch import nn
 from training import distributed as D
 from training.losses import bce_loss, deep_supervision
 from training.steps import autocast_for, batch_loader, epoch_batches
-from training.validate import f_curve
+from training.validate import max_f
 from u2studio.models.isnet import ISNetGTEncoder
 
 GT_EPOCH_OFFSET = 1_000_000
@@ -28,14 +28,14 @@ GT_EPOCH_OFFSET = 1_000_000
 def encoder_maxf(encoder: nn.Module, masks: list[torch.Tensor], device: torch.device) -> float:
     """maxF of the encoder's first side output reproducing each mask."""
     encoder.eval()
-    curves = []
+    pairs = []
     for mask in masks:
         with autocast_for(device):
             sides, _ = encoder(mask[None].to(device))
         prob = torch.sigmoid(sides[0].float())[0, 0].cpu().numpy()
-        curves.append(f_curve(prob, (mask[0].numpy() * 255).astype(np.uint8)))
+        pairs.append((prob, (mask[0].numpy() * 255).astype(np.uint8)))
     encoder.train()
-    return float(np.mean(curves, axis=0).max())
+    return max_f(pairs)
 
 
 def train_gt_encoder(

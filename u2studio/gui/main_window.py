@@ -21,6 +21,7 @@ from u2studio.gui.qimage import rgba_to_qimage
 from u2studio.gui.settings import add_recent, open_settings, recent_files
 from u2studio.gui.status_bar import StudioStatusBar
 from u2studio.gui.toast import ToastHost
+from u2studio.gui.training_panel import TrainingPanel
 from u2studio.gui.view_options import ViewMode, ViewOptions
 from u2studio.gui.view_panel import ViewPanel
 
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
         self.picker = ModelPicker(self.controller.model, self.controller.device)
+        self.training = TrainingPanel()
         self._build_docks()
         self._build_toolbar()
         self._build_menus()
@@ -77,7 +79,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view_panel)
         column.addWidget(self.metrics)
         column.addStretch(1)
-        self._dock("View", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        view_dock = self._dock("View", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(view_dock, self._dock("Fine-tune", self.training, Qt.DockWidgetArea.RightDockWidgetArea))
+        view_dock.raise_()
         self.resizeDocks([self.findChild(QDockWidget, "images")], [230], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self) -> None:
@@ -184,6 +188,8 @@ class MainWindow(QMainWindow):
         self.canvas.cursor_moved.connect(lambda x, y: self.status.pixel.setText(c.pixel_text(x, y)))
         self.picker.model_chosen.connect(self._model_chosen)
         self.picker.device_chosen.connect(self._device_chosen)
+        self.training.message.connect(lambda text, bad: (self.notes.error if bad else self.notes.info)(text))
+        self.training.model_installed.connect(lambda *_: c.client.request_catalog())
 
     def update_options(self, **changes: object) -> None:
         """Change some view options (from a toolbar toggle or the panel)."""
@@ -295,5 +301,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.sync()
+        self.training.shutdown()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,84 @@
+"""Fine-tuning from the studio: a real training child, its progress, cancelling, crashes, the new model in the picker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from u2studio.core.imageio import save_png
+from u2studio.core.paths import models_dir
+from u2studio.core.synthetic import scene
+
+
+def make_dataset(root: Path, count: int = 6) -> Path:
+    """A tiny plain dataset of generated scenes (im/ + gt/)."""
+    for index in range(count):
+        rgb, mask = scene(96, 72, seed=100 + index)
+        save_png(root / "im" / f"s{index}.png", rgb)
+        save_png(root / "gt" / f"s{index}.png", mask)
+    return root
+
+
+def configure(panel, dataset: Path, name: str, epochs: int = 1) -> None:  # noqa: ANN001
+    panel.dataset.setText(str(dataset))
+    panel.epochs.setValue(epochs)
+    panel.name.setText(name)
+    panel.size_override = (64, 56)
+    panel.batch_size = 2
+
+
+@pytest.mark.slow
+def test_fine_tune_runs_shows_progress_and_installs_the_model(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    panel = window.training
+    configure(panel, make_dataset(tmp_path / "ds"), "tiny-run")
+    losses: list[float] = []
+    panel.process.step.connect(lambda _e, _s, loss: losses.append(loss))
+    with qtbot.waitSignal(panel.model_installed, timeout=240_000) as installed:
+        panel.start()
+        assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
+    name, path = installed.args
+    assert name == "tiny-run" and Path(path) == models_dir() / "tiny-run.safetensors"
+    assert Path(path).with_suffix(".json").is_file()
+    assert losses and panel.plot.values == losses
+    # the picker learns about it from the worker's catalog
+    from PySide6.QtWidgets import QComboBox
+
+    qtbot.waitUntil(lambda: any("tiny-run" in t for c in window.picker.findChildren(QComboBox)
+                                for t in (c.itemText(i) for i in range(c.count()))), timeout=60_000)
+    assert panel.start_button.isEnabled()
+
+
+def test_a_trainer_crash_is_a_message_not_a_studio_crash(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    panel = window.training
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    configure(panel, empty, "never")
+    messages: list[tuple[str, bool]] = []
+    panel.message.connect(lambda text, bad: messages.append((text, bad)))
+    with qtbot.waitSignal(panel.process.finished, timeout=120_000) as done:
+        panel.start()
+    ok, text = done.args
+    assert not ok and text.startswith("training failed")
+    assert messages and messages[-1][1] is True
+    assert window.isVisible() and not panel.process.running
+    assert not (models_dir() / "never.safetensors").exists()
+
+
+def test_cancel_stops_the_child(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    panel = window.training
+    configure(panel, make_dataset(tmp_path / "ds", 4), "cancelled", epochs=50)
+    with qtbot.waitSignal(panel.process.finished, timeout=60_000) as done:
+        panel.start()
+        qtbot.wait(1500)
+        panel.cancel_button.click()
+    assert done.args == [False, "training cancelled"]
+    assert not panel.process.running and panel.start_button.isEnabled()
+
+
+def test_no_dataset_chosen_is_explained(window) -> None:  # noqa: ANN001
+    messages: list[tuple[str, bool]] = []
+    window.training.message.connect(lambda text, bad: messages.append((text, bad)))
+    window.training.start()
+    assert messages == [("choose a dataset folder first", True)]
+    assert not window.training.process.running

@@ -88,6 +88,9 @@ def test_export_from_the_studio_adds_then_updates_with_a_backup(window, qtbot, s
     assert np.array_equal(backup, first)  # the first export's mask is kept
     assert np.array_equal(load_mask(ds.mask_path(rec)), doc.mask)
     assert not _notes(window, "error")
+    c.documents_changed.emit()
+    panel.open_stem("scene")  # the original is open with the dataset's mask: it is re-edited in place
+    assert c.documents == [doc] and c.doc is doc
 
 
 def test_filter_by_state_and_split_and_sort_by_iou(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
@@ -112,7 +115,8 @@ def test_filter_by_state_and_split_and_sort_by_iou(window, qtbot, tmp_path: Path
     panel.set_filter()
     panel.table.sortByColumn(3, Qt_ascending())
     assert panel.visible_stems()[0] == "shot1"  # the worse prediction (shifted by 6 px) comes first
-    assert [panel.stats.worst.item(i).data(256) for i in range(panel.stats.worst.count())] == ["shot1", "shot0"]
+    worst = panel.stats.worst
+    assert [worst.topLevelItem(i).text(0) for i in range(worst.topLevelItemCount())] == ["shot1", "shot0"]
     qtbot.waitUntil(lambda: panel.model.thumbnail_count() == 4, timeout=5000)  # made lazily, off the UI thread
 
 
@@ -144,7 +148,10 @@ def test_open_a_pair_to_re_edit_and_export_it_again(window, qtbot, tmp_path: Pat
     session, panel = window.dataset.session, window.dataset.panel
     assert session.open(ds.root)
     before = ds.get("shot1")
-    panel.open_stem("shot1")
+    worst = panel.stats.worst.topLevelItem(0)
+    assert worst.text(0) == "shot1"
+    panel.stats.worst.itemClicked.emit(worst, 0)  # the worst image is clickable and opens the pair
+    assert panel.selected_stem() == "shot1"
     doc = window.controller.doc
     assert doc is not None and doc.path == ds.image_path(before)
     assert np.array_equal(doc.rgb, load_image(ds.image_path(before)).rgb)

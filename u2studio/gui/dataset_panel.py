@@ -60,7 +60,7 @@ class DatasetPanel(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.placeholder)
         column.addWidget(self.stack, 1)
-        column.addLayout(self._review_row())
+        column.addWidget(self._review_row())
         self.stats = DatasetStatsView()
         self.stats.chosen.connect(self.open_stem)
         column.addWidget(self.stats)
@@ -148,8 +148,10 @@ class DatasetPanel(QWidget):
         table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         return table
 
-    def _review_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _review_row(self) -> QWidget:
+        self.review = QWidget()
+        row = QHBoxLayout(self.review)
+        row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
         self.open_button = QPushButton(icon("pencil-outline"), "Edit")
         self.open_button.setToolTip("Open this pair in the studio to re-edit its mask (double-click a row)")
@@ -164,7 +166,7 @@ class DatasetPanel(QWidget):
         row.addStretch(1)
         row.addWidget(self.approve_button)
         row.addWidget(self.reject_button)
-        return row
+        return self.review
 
     # ----- behaviour ------------------------------------------------------------------
     def fill_picker(self) -> None:
@@ -213,6 +215,7 @@ class DatasetPanel(QWidget):
         elif shown == 0:
             self.placeholder.setText(FILTERED_OUT)
         self.stack.setCurrentWidget(self.table if shown else self.placeholder)
+        self.review.setVisible(bool(shown))  # no buttons under an empty state
         self.count.setText("" if self.session.ds is None else (f"{shown} of {total}" if shown != total else f"{total} pairs"))
         self._update_buttons()
 

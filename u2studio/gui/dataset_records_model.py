@@ -55,8 +55,14 @@ class _ThumbJob(QRunnable):
             return
         h, w = rgb.shape[:2]
         scale = THUMB / max(h, w)
-        small = np.ascontiguousarray(cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA))
-        image = QImage(small.data, small.shape[1], small.shape[0], small.shape[1] * 3, QImage.Format.Format_RGB888).copy()
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
+        # centred on a transparent square, so portrait and landscape thumbnails keep the stems aligned
+        square = np.zeros((THUMB, THUMB, 4), np.uint8)
+        y, x = (THUMB - sh) // 2, (THUMB - sw) // 2
+        square[y : y + sh, x : x + sw, :3] = small
+        square[y : y + sh, x : x + sw, 3] = 255
+        image = QImage(square.data, THUMB, THUMB, THUMB * 4, QImage.Format.Format_RGBA8888).copy()
         self.signals.ready.emit(self.stem, self.sha, image)
 
 
@@ -114,8 +120,9 @@ class RecordsModel(QAbstractTableModel):
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole and section >= 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            side = Qt.AlignmentFlag.AlignRight if section >= 3 else Qt.AlignmentFlag.AlignLeft
+            return int(side | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:

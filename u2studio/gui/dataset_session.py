@@ -189,12 +189,12 @@ class DatasetSession(QObject):
         try:
             record = ds.get(stem)
             path = ds.image_path(record)
+            mask = load_mask(ds.mask_path(record))
             for index, doc in enumerate(self.controller.documents):
-                if doc.path.resolve() == path.resolve():
+                if doc.path.resolve() == path.resolve() or _is_exported_source(doc, record, mask):
                     self.controller.select(index)
                     return doc
             rgb = load_image(path).rgb
-            mask = load_mask(ds.mask_path(record))
             doc = ImageDocument(path, rgb=rgb, mask=mask, status=DocStatus.SAVED, model_name=record.model or None)
             doc._check_shape(mask, "dataset mask")  # noqa: SLF001 (the document's own size check)
         except Exception as exc:  # noqa: BLE001
@@ -241,3 +241,14 @@ class DatasetSession(QObject):
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until queued writes finish (on close, and in tests)."""
         return self.pool.waitForDone(msecs)
+
+
+def _is_exported_source(doc: ImageDocument, record: Record, mask: np.ndarray) -> bool:
+    """Whether ``doc`` is the open original of ``record`` with exactly the dataset's mask (re-edit it in place)."""
+    return (
+        bool(record.source)
+        and str(doc.path.resolve()) == record.source
+        and doc.mask is not None
+        and doc.mask.shape == mask.shape
+        and np.array_equal(doc.mask, mask)
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from u2studio.core.dataset import DatasetStats
 
@@ -38,14 +38,26 @@ class DatasetStatsView(QGroupBox):
             name.setStyleSheet("color: #8b939c;")
             form.addRow(name, value)
         column.addLayout(form)
-        self.worst_title = QLabel("Model worst on (by IoU)")
+        self.worst_title = QLabel("Where the model was worst (lowest IoU)")
         self.worst_title.setStyleSheet("color: #8b939c;")
         column.addWidget(self.worst_title)
-        self.worst = QListWidget()
+        self.worst = QTreeWidget()
         self.worst.setObjectName("worstList")
-        self.worst.setMaximumHeight(5 * 22 + 6)
-        self.worst.setToolTip("Click to open the pair")
-        self.worst.itemClicked.connect(lambda item: self.chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.worst.setColumnCount(3)
+        self.worst.setHeaderLabels(["Pair", "IoU", "Rel. F"])
+        self.worst.setRootIsDecorated(False)
+        self.worst.setUniformRowHeights(True)
+        self.worst.setAlternatingRowColors(True)
+        header = self.worst.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            self.worst.headerItem().setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.worst.setStyleSheet("QTreeView::item { padding: 3px 2px; } QHeaderView::section { padding: 2px 6px; }")
+        self.worst.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.worst.setToolTip("The pairs where the model's prediction needed most correction. Click to open one.")
+        self.worst.itemClicked.connect(lambda item, _col: self.chosen.emit(item.data(0, Qt.ItemDataRole.UserRole)))
         column.addWidget(self.worst)
 
     def show_stats(self, stats: DatasetStats | None) -> None:
@@ -67,10 +79,16 @@ class DatasetStatsView(QGroupBox):
         v["effort"].setText(f"{_mean(stats.mean_strokes, '{:.1f}')} · {_mean(stats.mean_seconds, '{:.0f} s')}")
         for w in stats.worst_by_iou:
             f = "—" if w.relax_f is None else f"{w.relax_f:.3f}"
-            item = QListWidgetItem(f"{w.stem}    IoU {w.iou:.3f} · F {f}")
-            item.setData(Qt.ItemDataRole.UserRole, w.stem)
-            item.setToolTip(f"Open {w.stem}")
-            self.worst.addItem(item)
+            item = QTreeWidgetItem([w.stem, f"{w.iou:.3f}", f])
+            item.setData(0, Qt.ItemDataRole.UserRole, w.stem)
+            for col in (1, 2):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setToolTip(0, f"Open {w.stem}")
+            self.worst.addTopLevelItem(item)
+        rows = self.worst.topLevelItemCount()
+        if rows:  # exactly as tall as its rows: no empty band under a short list
+            row_height = self.worst.sizeHintForRow(0) if self.worst.sizeHintForRow(0) > 0 else 22
+            self.worst.setFixedHeight(self.worst.header().sizeHint().height() + rows * row_height + 2 * self.worst.frameWidth())
         has_worst = bool(stats.worst_by_iou)
         self.worst_title.setVisible(has_worst)
         self.worst.setVisible(has_worst)

@@ -40,7 +40,9 @@ def _filled_dataset(tmp_path: Path) -> Dataset:
     return ds
 
 
-def test_export_from_the_studio_adds_then_updates_with_a_backup(window, qtbot, scene_files, tmp_path: Path, bundled_weights: Path) -> None:  # noqa: ANN001
+def test_export_from_the_studio_adds_then_updates_with_a_backup(  # noqa: PLR0915
+    window, qtbot, scene_files, tmp_path: Path, bundled_weights: Path  # noqa: ANN001
+) -> None:
     image, _, _ = scene_files
     session, panel = window.dataset.session, window.dataset.panel
     assert session.create(tmp_path / "ds", 0.0)
@@ -113,17 +115,13 @@ def test_filter_by_state_and_split_and_sort_by_iou(window, qtbot, tmp_path: Path
     assert panel.visible_stems() == []
     assert panel.stack.currentWidget() is panel.placeholder and "No pairs match" in panel.placeholder.text()
     panel.set_filter()
-    panel.table.sortByColumn(3, Qt_ascending())
+    from PySide6.QtCore import Qt
+
+    panel.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
     assert panel.visible_stems()[0] == "shot1"  # the worse prediction (shifted by 6 px) comes first
     worst = panel.stats.worst
     assert [worst.topLevelItem(i).text(0) for i in range(worst.topLevelItemCount())] == ["shot1", "shot0"]
     qtbot.waitUntil(lambda: panel.model.thumbnail_count() == 4, timeout=5000)  # made lazily, off the UI thread
-
-
-def Qt_ascending():  # noqa: ANN201, N802
-    from PySide6.QtCore import Qt
-
-    return Qt.SortOrder.AscendingOrder
 
 
 def test_approve_and_reject_change_the_manifest(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
@@ -190,7 +188,7 @@ def test_a_locked_dataset_gives_a_notification_not_a_crash(window, qtbot, scene_
     assert [o.action for o in report.outcomes] == ["added"]
 
 
-def test_a_damaged_manifest_is_reported_and_no_export_happens_without_a_dataset(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_damaged_manifest_is_reported_and_no_export_happens_without_a_dataset(window, tmp_path: Path) -> None:  # noqa: ANN001
     session = window.dataset.session
     window.dataset.actions["export"].trigger()
     assert "Choose a dataset first" in _notes(window, "warning")[-1]
@@ -216,3 +214,12 @@ def test_recent_datasets_and_the_annotator_persist(window, qtbot, tmp_path: Path
         assert again.dataset.panel.picker.currentData() == str(ds.root.resolve())
     finally:
         again.close()
+
+
+def test_a_full_disk_and_other_os_errors_read_as_sentences() -> None:
+    import errno
+
+    from u2studio.gui.dataset_jobs import describe_error
+
+    assert describe_error(OSError(errno.ENOSPC, "No space left on device")) == "the disk is full; nothing was written"
+    assert describe_error(PermissionError(errno.EACCES, "Permission denied", "/x/gt")) == "cannot write: Permission denied (/x/gt)"

@@ -27,7 +27,10 @@ from u2studio.gui.dataset_session import DatasetSession
 from u2studio.gui.dataset_stats_view import DatasetStatsView
 from u2studio.gui.icons import icon
 
-NO_DATASET = "No dataset open.\n\nCreate one with New… or open an existing dataset folder, then export corrected masks with Ctrl+E."
+NO_DATASET = (
+    "No dataset open.\n\nCreate one with New… or open an existing dataset folder, "
+    "then export corrected masks with Ctrl+E."
+)
 EMPTY = "This dataset has no pairs yet.\n\nCorrect a mask and press Export to dataset (Ctrl+E)."
 FILTERED_OUT = "No pairs match this filter."
 

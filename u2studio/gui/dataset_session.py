@@ -72,7 +72,7 @@ class DatasetSession(QObject):
     def _use(self, path: str | Path, make: Callable[[], Dataset], verb: str) -> bool:
         try:
             ds = make()
-        except (OSError, ValueError, Exception) as exc:  # noqa: BLE001 (every failure is told, none crashes)
+        except Exception as exc:  # noqa: BLE001 (every failure is told, none crashes)
             self.notes.error(f"Cannot {verb} the dataset {path}: {describe_error(exc)}")
             if verb == "open":
                 forget_dataset(self.settings, str(path))
@@ -121,7 +121,7 @@ class DatasetSession(QObject):
         if ds is None:
             return None
         items = [self._item(d) for d in docs]
-        return self._submit(lambda: export_items(ds, items), self._exported, "export")
+        return self._submit(lambda: export_items(self._worker_dataset(ds), items), self._exported, "export")
 
     def _item(self, doc: ImageDocument) -> ExportItem:
         origin = self._origins.get(doc.path.resolve())
@@ -173,7 +173,7 @@ class DatasetSession(QObject):
         ds = self._require()
         if ds is None:
             return None
-        return self._submit(lambda: ds.set_state(stem, state), self._state_set, f"mark {stem} as {state}")
+        return self._submit(lambda: self._worker_dataset(ds).set_state(stem, state), self._state_set, f"mark {stem} as {state}")
 
     def _state_set(self, record: Record) -> None:
         self.state_changed.emit(record)
@@ -207,6 +207,10 @@ class DatasetSession(QObject):
         return doc
 
     # ----- plumbing -------------------------------------------------------------------
+    def _worker_dataset(self, ds: Dataset) -> Dataset:
+        """A separate handle for the pool thread, so its writes never race the UI thread's cached reads."""
+        return Dataset.open(ds.root, lock_timeout=self.lock_timeout)
+
     def _require(self) -> Dataset | None:
         if self.ds is None:
             self.notes.warning("Choose a dataset first: New… or Open… in the Dataset panel.")

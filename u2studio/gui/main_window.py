@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToo
 from u2studio.gui.actions import StudioActions
 from u2studio.gui.canvas import Canvas
 from u2studio.gui.controller import StudioController
+from u2studio.gui.dataset_dock import install_dataset
 from u2studio.gui.file_list import FileList
 from u2studio.gui.metrics_panel import MetricsPanel
 from u2studio.gui.model_picker import ModelPicker
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._wire()
+        self.dataset = install_dataset(self)
         self._restore()
         # the worker imports torch when asked for the catalog: ask after the first paint, so the
         # window is on screen first (or after a second, should it never be painted)

@@ -1,0 +1,129 @@
+"""Adds the dataset side to the main window: the Dataset dock, its menu, toolbar buttons and shortcuts.
+
+Kept apart from main_window.py, which calls ``install_dataset(window)`` once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QToolBar
+
+from u2studio.gui.dataset_new_dialog import NewDatasetDialog
+from u2studio.gui.dataset_panel import DatasetPanel
+from u2studio.gui.dataset_prefs import default_val_ratio, recent_datasets, set_default_val_ratio
+from u2studio.gui.dataset_session import DatasetSession
+from u2studio.gui.icons import icon
+
+if TYPE_CHECKING:
+    from u2studio.gui.main_window import MainWindow
+
+# name: (text, icon, shortcut)
+DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "export": ("Export to dataset", "database-export-outline", "Ctrl+E"),
+    "export_all": ("Export all edited images", "database-export", "Ctrl+Shift+E"),
+    "new_dataset": ("New dataset…", "folder-plus-outline", ""),
+    "open_dataset": ("Open dataset…", "database-outline", ""),
+    "approve": ("Approve pair", "check-circle-outline", "Ctrl+Shift+A"),
+    "reject": ("Reject pair", "close-circle-outline", "Ctrl+Shift+R"),
+}
+
+
+class DatasetUi(QObject):
+    """Owns the session, panel, dock and actions of the dataset side."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = DatasetSession(window.controller, window.notes, window.settings, self)
+        self.panel = DatasetPanel(self.session)
+        self.dock = QDockWidget("Dataset", window)
+        self.dock.setObjectName("dataset")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        view = window.findChild(QDockWidget, "view")
+        if view is not None:
+            window.tabifyDockWidget(view, self.dock)
+            view.raise_()
+        self.actions: dict[str, QAction] = {}
+        for name, (text, icon_name, shortcut) in DATASET_COMMANDS.items():
+            action = QAction(icon(icon_name), text, window)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setToolTip(f"{text}  ({shortcut})")
+            window.addAction(action)
+            self.actions[name] = action
+        a = self.actions
+        a["export"].triggered.connect(self.export_current)
+        a["export_all"].triggered.connect(self.export_edited)
+        a["new_dataset"].triggered.connect(self.new_dialog)
+        a["open_dataset"].triggered.connect(self.open_dialog)
+        a["approve"].triggered.connect(lambda: self.panel.set_selected_state("approved"))
+        a["reject"].triggered.connect(lambda: self.panel.set_selected_state("rejected"))
+        self.panel.new_requested.connect(self.new_dialog)
+        self.panel.open_requested.connect(self.open_dialog)
+        menu = window.menuBar().addMenu("&Dataset")
+        for name in ("export", "export_all", None, "new_dataset", "open_dataset", None, "approve", "reject"):
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(a[name])
+        menu.addSeparator()
+        menu.addAction(self.dock.toggleViewAction())
+        bar = window.findChild(QToolBar, "main_toolbar")
+        if bar is not None:
+            bar.addSeparator()
+            bar.addAction(a["export"])
+        window.installEventFilter(self)
+        recent = recent_datasets(window.settings)
+        if recent and Path(recent[0]).is_dir():
+            self.session.open(recent[0])
+
+    def export_current(self) -> int | None:
+        """Export the shown image; without a dataset, show the panel and ask for one."""
+        if self.session.ds is None:
+            self.show_panel()
+        return self.session.export_current()
+
+    def export_edited(self) -> int | None:
+        """Export every edited image."""
+        if self.session.ds is None:
+            self.show_panel()
+        return self.session.export_edited()
+
+    def show_panel(self) -> None:
+        """Bring the Dataset dock to the front."""
+        self.dock.show()
+        self.dock.raise_()
+
+    def new_dialog(self) -> bool:
+        """Ask for a folder and validation share, and create the dataset."""
+        start = str(Path.home() / "u2studio-dataset")
+        dialog = NewDatasetDialog(start, default_val_ratio(self.window.settings), self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        folder, ratio = dialog.choice()
+        set_default_val_ratio(self.window.settings, ratio)
+        return self.session.create(folder, ratio)
+
+    def open_dialog(self) -> bool:
+        """Ask for an existing dataset folder and open it."""
+        recent = recent_datasets(self.window.settings)
+        start = str(Path(recent[0]).parent) if recent else str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self.window, "Open dataset", start)
+        return bool(folder) and self.session.open(folder)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Let queued writes finish before the window closes."""
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.session.wait()
+        return False
+
+
+def install_dataset(window: MainWindow) -> DatasetUi:
+    """Give ``window`` the dataset dock, menu and shortcuts."""
+    return DatasetUi(window)

@@ -82,3 +82,21 @@ def test_no_dataset_chosen_is_explained(window) -> None:  # noqa: ANN001
     window.training.start()
     assert messages == [("choose a dataset folder first", True)]
     assert not window.training.process.running
+
+
+@pytest.mark.slow
+def test_the_loop_dataset_panel_to_fine_tune_to_model_picker(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """A u2studio dataset (manifest with splits) fine-tunes from the Dataset menu and the model comes back."""
+    from u2studio.core.dataset import Dataset
+
+    ds = Dataset.create(tmp_path / "curated", val_ratio=0.34)
+    for index in range(6):
+        rgb, mask = scene(96, 72, seed=200 + index)
+        ds.add(rgb, mask, source=f"gen-{index}.png", annotator="test")
+    assert window.dataset.session.open(ds.root)
+    configure(window.training, tmp_path, "from-dataset")  # dataset path is replaced by the action
+    with qtbot.waitSignal(window.training.model_installed, timeout=240_000) as installed:
+        assert window.dataset.fine_tune()
+    assert window.training.dataset.text() == str(ds.root)
+    assert installed.args[0] == "from-dataset"
+    assert (models_dir() / "from-dataset.safetensors").is_file()

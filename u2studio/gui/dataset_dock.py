@@ -73,6 +73,10 @@ class DatasetUi(QObject):
             else:
                 menu.addAction(a[name])
         menu.addSeparator()
+        fine_tune = menu.addAction(icon("school-outline"), "Fine-tune on this dataset")
+        fine_tune.triggered.connect(self.fine_tune)
+        self.actions["fine_tune"] = fine_tune
+        menu.addSeparator()
         menu.addAction(self.dock.toggleViewAction())
         bar = window.findChild(QToolBar, "main_toolbar")
         if bar is not None:
@@ -94,6 +98,24 @@ class DatasetUi(QObject):
         if self.session.ds is None:
             self.show_panel()
         return self.session.export_edited()
+
+    def fine_tune(self) -> bool:
+        """Start fine-tuning on the open dataset in the Fine-tune panel (a training child process)."""
+        if self.session.ds is None:
+            self.show_panel()
+            self.window.notes.error("open or create a dataset first")
+            return False
+        training = self.window.training
+        training.dataset.setText(str(self.session.ds.root))
+        dock = self.window.findChild(QDockWidget, "fine-tune")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        if training.process.running:
+            self.window.notes.error("a fine-tuning run is already going")
+            return False
+        training.start()
+        return training.process.running
 
     def show_panel(self) -> None:
         """Bring the Dataset dock to the front."""

@@ -1,11 +1,24 @@
-"""Zhang–Suen thinning (Comm. ACM 1984) with NumPy, following only the pixels that can still change.
+"""Zhang–Suen thinning as scikit-image's ``skeletonize`` runs it (its default for 2-D images), with NumPy.
 
-The image is padded with one background pixel. Each iteration has two parallel
-sub-passes; a foreground pixel is removed when it has 2..6 foreground
-neighbours, exactly one 0→1 transition around its 8-neighbourhood, and the
-sub-pass condition holds (pass 1: N·E·S = 0 and E·S·W = 0; pass 2: N·E·W = 0
-and N·S·W = 0). Only pixels next to a removed pixel are re-examined, so a
-large blob costs about its perimeter per iteration instead of its area.
+scikit-image documents ``skeletonize`` as Zhang & Suen (Comm. ACM 27(3), 1984):
+the image is padded with background, and each iteration has two parallel
+sub-passes in which every foreground pixel's 8-neighbourhood code is looked up
+in a 256-entry table whose values say "removable in sub-pass 1 / 2 / both";
+iterations stop when a whole iteration removes nothing.
+
+The table here starts from the paper's conditions: a pixel is removable when it
+has 2..6 foreground neighbours, exactly one 0→1 transition around its
+neighbourhood (N, NE, E, …, NW, N), and the sub-pass condition holds (pass 1:
+N·E·S = 0 and E·S·W = 0; pass 2: N·E·W = 0 and N·S·W = 0). scikit-image's
+table is not exactly that (users cannot regenerate it from the paper, see
+scikit-image issue #6175): 25 neighbourhoods behave differently. We found
+them by black-box comparison of whole skeletons with ``skimage.morphology.skeletonize``
+(tests/test_skeleton.py keeps checking it) and list them in ``_DEVIATIONS``:
+right-angle corners (e.g. N+E) are removable, and short diagonal ends are
+removable only in one sub-pass (or never, for SE+S and W+NW).
+
+Only pixels next to a removed pixel are re-examined, so a large blob costs
+about its perimeter per iteration instead of its area.
 """
 
 from __future__ import annotations
@@ -15,6 +28,28 @@ import numpy as np
 # neighbour order clockwise from north: N, NE, E, SE, S, SW, W, NW; bit i = neighbour i
 _DY = (-1, -1, 0, 1, 1, 1, 0, -1)
 _DX = (0, 1, 1, 1, 0, -1, -1, -1)
+
+
+_NAMES = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+# neighbourhood (foreground neighbours joined by "+") -> (removable in pass 1, removable in pass 2)
+_DEVIATIONS: dict[str, tuple[bool, bool]] = {
+    # right-angle corners and their variants: the paper's transition count says 2, skimage removes them
+    "N+E": (True, True), "E+S": (True, True), "N+W": (True, True), "S+W": (True, True),
+    "N+E+SE": (False, True), "E+S+SW": (False, True), "NE+E+S+SW": (False, True), "SE+S+W": (False, True),
+    "N+NE+W": (True, False), "N+SW+W": (True, False), "N+NE+SW+W": (True, False),
+    "N+E+NW": (True, False), "S+W+NW": (True, False),
+    # ends of diagonal strokes: one sub-pass only, or never
+    "N+NE": (True, False), "NE+E": (True, False), "N+NE+E": (True, False),
+    "N+NW": (True, False), "N+W+NW": (True, False),
+    "E+SE": (False, True), "E+SE+S": (False, True), "S+SW": (False, True),
+    "SW+W": (False, True), "S+SW+W": (False, True),
+    "SE+S": (False, False), "W+NW": (False, False),
+}
+
+
+def _code(names: str) -> int:
+    return sum(1 << _NAMES.index(name) for name in names.split("+"))
 
 
 def _removal_tables() -> tuple[np.ndarray, np.ndarray]:
@@ -27,6 +62,8 @@ def _removal_tables() -> tuple[np.ndarray, np.ndarray]:
     common = (count >= 2) & (count <= 6) & (transitions == 1)
     first = common & (n * e * s == 0) & (e * s * w == 0)
     second = common & (n * e * w == 0) & (n * s * w == 0)
+    for names, (one, two) in _DEVIATIONS.items():
+        first[_code(names)], second[_code(names)] = one, two
     return first, second
 
 

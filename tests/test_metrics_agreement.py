@@ -120,3 +120,31 @@ def test_hce_matches_pysodmetrics(case: int) -> None:
     ours.step(pred, gt)
     assert ours.results()["HCE"] == pytest.approx(ref.get_results()["hce"], abs=1e-6)
     assert ref.get_results()["hce"] > 0
+
+
+def odd_pairs() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Small pairs that hit S-measure's corner cases: objects at the border, constant predictions, tiny blocks."""
+    rng = np.random.default_rng(21)
+    out = []
+    for i in range(24):
+        h, w = (int(v) for v in rng.integers(2, 60, 2))
+        gt = np.zeros((h, w), np.uint8)
+        cv2.circle(gt, (int(rng.integers(0, w)), int(rng.integers(0, h))), int(rng.integers(1, 20)), 255, -1)
+        if not gt.any():
+            gt[0, 0] = 255
+        preds = [rng.integers(0, 256, (h, w)).astype(np.uint8), cv2.GaussianBlur(gt, (0, 0), 2),
+                 np.full((h, w), int(rng.integers(0, 256)), np.uint8), gt.copy()]
+        out.append((preds[i % 4], gt))
+    return out
+
+
+def test_structure_metrics_match_pysodmetrics_on_corner_cases() -> None:
+    for pred, gt in odd_pairs():
+        ref_sm, ref_wf = M.Smeasure(), M.WeightedFmeasure()
+        ref_sm.step(pred, gt)
+        ref_wf.step(pred, gt)
+        our_sm, our_wf = U.Smeasure(), U.WeightedFmeasure()
+        our_sm.step(pred, gt)
+        our_wf.step(pred, gt)
+        assert our_sm.results()["Sm"] == pytest.approx(ref_sm.get_results()["sm"], abs=1e-6), pred.shape
+        assert our_wf.results()["wF"] == pytest.approx(ref_wf.get_results()["wfm"], abs=1e-6), pred.shape

@@ -139,6 +139,7 @@ def odd_pairs() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def test_structure_metrics_match_pysodmetrics_on_corner_cases() -> None:
+    compared = 0
     for pred, gt in odd_pairs():
         ref_sm, ref_wf = M.Smeasure(), M.WeightedFmeasure()
         ref_sm.step(pred, gt)
@@ -146,5 +147,8 @@ def test_structure_metrics_match_pysodmetrics_on_corner_cases() -> None:
         our_sm, our_wf = U.Smeasure(), U.WeightedFmeasure()
         our_sm.step(pred, gt)
         our_wf.step(pred, gt)
-        assert our_sm.results()["Sm"] == pytest.approx(ref_sm.get_results()["sm"], abs=1e-6), pred.shape
+        if np.isfinite(ref_sm.get_results()["sm"]):  # PySODMetrics gives NaN for some 2-row images; we do not
+            compared += 1
+            assert our_sm.results()["Sm"] == pytest.approx(ref_sm.get_results()["sm"], abs=1e-6), pred.shape
         assert our_wf.results()["wF"] == pytest.approx(ref_wf.get_results()["wfm"], abs=1e-6), pred.shape
+    assert compared >= 20

@@ -17,8 +17,9 @@ them by black-box comparison of whole skeletons with ``skimage.morphology.skelet
 right-angle corners (e.g. N+E) are removable, and short diagonal ends are
 removable only in one sub-pass (or never, for SE+S and W+NW).
 
-Only pixels next to a removed pixel are re-examined, so a large blob costs
-about its perimeter per iteration instead of its area.
+Only pixels next to a removed pixel are re-examined (their codes are updated
+in place), so a large blob costs about its perimeter per iteration instead of
+its area.
 """
 
 from __future__ import annotations
@@ -71,44 +72,51 @@ _FIRST, _SECOND = _removal_tables()
 
 
 def skeletonize(mask: np.ndarray) -> np.ndarray:
-    """The one-pixel-wide Zhang–Suen skeleton of a 2-D boolean mask."""
+    """The one-pixel-wide skeleton of a 2-D boolean mask, equal to scikit-image's ``skeletonize``.
+
+    Every pixel's neighbourhood code is kept in a code image and updated when a
+    neighbour is removed, so a sub-pass only reads the codes of its candidates:
+    the survivors still removable in the next sub-pass, and the live neighbours
+    of pixels just removed.
+    """
     h, w = mask.shape
     stride = w + 2
-    img = np.zeros((h + 2) * stride, np.uint8)
-    img.reshape(h + 2, stride)[1:-1, 1:-1] = mask
+    img2d = np.zeros((h + 2, stride), np.uint8)
+    img2d[1:-1, 1:-1] = mask
+    code2d = np.zeros_like(img2d)
+    for bit, (dy, dx) in enumerate(zip(_DY, _DX)):
+        code2d[1:-1, 1:-1] |= img2d[1 + dy : h + 1 + dy, 1 + dx : w + 1 + dx] << np.uint8(bit)
+    img, code = img2d.ravel(), code2d.ravel()
     offsets = np.array([dy * stride + dx for dy, dx in zip(_DY, _DX)], np.int64)
-    weights = (1 << np.arange(8)).astype(np.int64)
-    flat = np.flatnonzero(img)
-    if flat.size == 0:
-        return np.zeros((h, w), bool)
-    # start from the pixels with at least one background neighbour
-    cand = flat[(img[flat[:, None] + offsets] == 0).any(axis=1)]
+    # a pixel at offset ``offsets[bit]`` from a removed pixel sees it in the opposite direction
+    clear = [np.uint8(~(1 << ((bit + 4) % 8)) & 0xFF) for bit in range(8)]
+    edge = (code2d != 0xFF) & (img2d == 1)  # only pixels with a background neighbour can be removed first
+    cand = np.flatnonzero(edge)
     stamp = np.full(img.size, -1, np.int64)
     tables = (_FIRST, _SECOND)
     idle_passes = 0
     sub = 0
-    while idle_passes < 2:
-        table = tables[sub % 2]
-        codes = img[cand[:, None] + offsets].astype(np.int64) @ weights
-        remove = table[codes]
+    while idle_passes < 2 and cand.size:
+        remove = tables[sub % 2][code[cand]]
         gone = cand[remove]
+        keep = cand[~remove]
+        keep = keep[tables[(sub + 1) % 2][code[keep]]]
         if gone.size == 0:
             idle_passes += 1
-        else:
-            idle_passes = 0
-            img[gone] = 0
-        # next candidates: survivors removable in the other sub-pass, and live neighbours of removed pixels
-        other = tables[(sub + 1) % 2]
-        keep = cand[~remove]
-        if gone.size:
-            keep = keep[other[img[keep[:, None] + offsets].astype(np.int64) @ weights]]
-            near = (gone[:, None] + offsets).ravel()
-            near = near[img[near] == 1]
-            pool = np.concatenate([keep, near])
-        else:
-            pool = keep[other[codes[~remove]]]
+            cand = keep
+            sub += 1
+            continue
+        idle_passes = 0
+        img[gone] = 0
+        near = np.empty((8, gone.size), np.int64)
+        for bit in range(8):
+            np.add(gone, offsets[bit], out=near[bit])
+            code[near[bit]] &= clear[bit]
+        near = near.ravel()
+        near = near[img[near] == 1]
+        pool = np.concatenate([keep, near])
         order = np.arange(pool.size)
         stamp[pool] = order
         cand = pool[stamp[pool] == order]
         sub += 1
-    return img.reshape(h + 2, stride)[1:-1, 1:-1].astype(bool)
+    return img2d[1:-1, 1:-1].astype(bool)

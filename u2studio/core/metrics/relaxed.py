@@ -78,14 +78,14 @@ def _span(on: np.ndarray, size: int) -> tuple[int, int] | None:
 
 def _union_box(pair: Pair) -> tuple[slice, slice] | None:
     """Rows and columns of the bounding box of both binary masks, grown by one pixel; None if both are empty."""
-    gt = pair.gt_u8
-    h, w = gt.shape
+    h, w = pair.gt.shape
     if pair.raw is not None:
         src, level = pair.raw, 128
     else:
         src, level = pair.pred, 0.5
-    row_on = (cv2.reduce(src, 1, cv2.REDUCE_MAX).ravel() >= level) | (cv2.reduce(gt, 1, cv2.REDUCE_MAX).ravel() > 0)
-    col_on = (cv2.reduce(src, 0, cv2.REDUCE_MAX).ravel() >= level) | (cv2.reduce(gt, 0, cv2.REDUCE_MAX).ravel() > 0)
+    gt_u8 = pair.gt_u8
+    row_on = (src.max(axis=1) >= level) | (gt_u8.max(axis=1) > 0)
+    col_on = (src.max(axis=0) >= level) | (gt_u8.max(axis=0) > 0)
     ys, xs = _span(row_on, h), _span(col_on, w)
     if ys is None or xs is None:
         return None

@@ -105,3 +105,22 @@ def test_perfect_prediction_scores_best() -> None:
     res = suite.results()
     assert res["maxF"] == pytest.approx(1.0) and res["MAE"] == 0.0 and res["relaxF"] == 1.0
     assert res["Sm"] == pytest.approx(1.0, abs=1e-6) and res["HCE"] == 0.0
+
+
+@pytest.mark.parametrize("rho", [0, 1, 3, 5])
+def test_relaxed_metric_equals_the_studio_overlay_numbers(rho: int) -> None:
+    """The box-cropped, buffer-reusing metric gives exactly u2studio.core.boundary.relaxed_f, objects at the frame included."""
+    from u2studio.core.boundary import relaxed_f
+
+    rng = np.random.default_rng(rho)
+    m = U.RelaxedBoundaryF(rho)
+    for i in range(12):
+        h, w = (int(v) for v in rng.integers(5, 70, 2))
+        gt = (rng.random((h, w)) > 0.7).astype(np.uint8) * 255
+        gt[: h // 2, : w // 3] = 255  # touches the frame
+        pred = rng.random((h, w)) if i % 2 else rng.integers(0, 256, (h, w)).astype(np.uint8)
+        if i % 5 == 0:
+            gt[:] = 0
+        m.step(pred, gt)
+        f, p, r = relaxed_f(pred, gt, rho)
+        assert (m.fs[-1], m.precision[-1], m.recall[-1]) == pytest.approx((f, p, r), abs=1e-12)

@@ -8,7 +8,8 @@ from u2studio.core.metrics._input import MetricInputError, Pair, validate_pair
 from u2studio.core.metrics.hce import HCE
 from u2studio.core.metrics.region import MAE, Emeasure, Fmeasure, IoUDice
 from u2studio.core.metrics.relaxed import RelaxedBoundaryF
-from u2studio.core.metrics.structure import Smeasure, WeightedFmeasure
+from u2studio.core.metrics.structure import Smeasure
+from u2studio.core.metrics.weighted import WeightedFmeasure
 from u2studio.core.metrics.suite import SUMMARY_KEYS, MetricSuite
 
 __all__ = [

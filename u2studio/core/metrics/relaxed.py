@@ -4,34 +4,100 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 
-from u2studio.core.boundary import boundary, f_beta, relaxed_zone
+from u2studio.core.boundary import disk, f_beta
 from u2studio.core.metrics._input import Pair
 from u2studio.core.metrics.base import Metric, mean_of
 
 
-def relaxed_scores(pair: Pair, rho: int) -> tuple[float, float, float]:
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+
+
+class Scratch:
+    """Reusable full-size uint8 buffers, so repeated calls write into the same memory.
+
+    Fresh megabyte-sized temporaries cost page faults on every call once the
+    allocator hands memory back to the system; views of these buffers do not.
+    """
+
+    def __init__(self) -> None:
+        self.shape: tuple[int, ...] = ()
+        self.buffers: list[np.ndarray] = []
+
+    def views(self, shape: tuple[int, int], rows: slice, cols: slice, count: int) -> list[np.ndarray]:
+        """``count`` buffers of the full ``shape``, each cut to ``[rows, cols]``."""
+        if self.shape != shape or len(self.buffers) < count:
+            self.shape, self.buffers = shape, [np.empty(shape, np.uint8) for _ in range(count)]
+        return [buf[rows, cols] for buf in self.buffers[:count]]
+
+
+def _edge(binary: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """u2studio.core.boundary.boundary written into ``out``: XOR(mask, erode(mask)), outside counting as foreground."""
+    cv2.erode(binary, _CROSS, dst=out, borderType=cv2.BORDER_CONSTANT, borderValue=1)
+    return cv2.bitwise_xor(binary, out, dst=out)
+
+
+def relaxed_scores(pair: Pair, rho: int, scratch: Scratch | None = None) -> tuple[float, float, float]:
     """(F, precision, recall) of the pair's boundaries at slack ρ.
 
     The prediction is binarised on its own scale (uint8 ≥ 128, float ≥ 0.5), as
     u2studio.core.boundary does, so these numbers equal the studio's overlay.
+    Work is confined to the bounding box of both masks plus one pixel (found
+    from row and column maxima, without full-size temporaries): every boundary
+    pixel lies inside it, so the zones there are exact.
     """
-    pred_edge = boundary((pair.pred >= 0.5).view(np.uint8) if pair.raw is None else _binary_raw(pair))
-    gt_edge = boundary(pair.gt_u8)
-    n_pred, n_gt = int(np.count_nonzero(pred_edge)), int(np.count_nonzero(gt_edge))
+    box = _union_box(pair)
+    if box is None:
+        return f_beta(1.0, 1.0), 1.0, 1.0
+    rows, cols = box
+    binary, pred_edge, gt_edge, work = (scratch or Scratch()).views(pair.gt.shape, rows, cols, 4)
+    _edge(_binary_pred(pair, rows, cols, binary), pred_edge)
+    _edge(pair.gt_u8[rows, cols], gt_edge)
+    n_pred, n_gt = cv2.countNonZero(pred_edge), cv2.countNonZero(gt_edge)
     if n_pred == 0 or n_gt == 0:
         p = r = 1.0 if n_pred == n_gt else 0.0
         return f_beta(p, r), p, r
-    p = np.count_nonzero(pred_edge & relaxed_zone(gt_edge, rho)) / n_pred
-    r = np.count_nonzero(gt_edge & relaxed_zone(pred_edge, rho)) / n_gt
+    p = cv2.countNonZero(cv2.bitwise_and(pred_edge, _zone(gt_edge, rho, work), dst=work)) / n_pred
+    r = cv2.countNonZero(cv2.bitwise_and(gt_edge, _zone(pred_edge, rho, work), dst=work)) / n_gt
     return f_beta(p, r), p, r
 
 
-def _binary_raw(pair: Pair) -> np.ndarray:
-    """The raw uint8 prediction at ≥ 128, like u2studio.core.boundary.binarize (no min-max stretch)."""
-    assert pair.raw is not None
-    return (pair.raw >= 128).view(np.uint8)
+def _zone(edge: np.ndarray, rho: int, out: np.ndarray) -> np.ndarray:
+    """u2studio.core.boundary.relaxed_zone written into ``out``."""
+    if rho <= 0:
+        return edge
+    return cv2.dilate(edge, disk(rho), dst=out, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _span(on: np.ndarray, size: int) -> tuple[int, int] | None:
+    idx = np.flatnonzero(on)
+    return None if idx.size == 0 else (max(int(idx[0]) - 1, 0), min(int(idx[-1]) + 2, size))
+
+
+def _union_box(pair: Pair) -> tuple[slice, slice] | None:
+    """Rows and columns of the bounding box of both binary masks, grown by one pixel; None if both are empty."""
+    h, w = pair.gt.shape
+    if pair.raw is not None:
+        src, level = pair.raw, 128
+    else:
+        src, level = pair.pred, 0.5
+    gt_u8 = pair.gt_u8
+    row_on = (src.max(axis=1) >= level) | (gt_u8.max(axis=1) > 0)
+    col_on = (src.max(axis=0) >= level) | (gt_u8.max(axis=0) > 0)
+    ys, xs = _span(row_on, h), _span(col_on, w)
+    if ys is None or xs is None:
+        return None
+    return slice(*ys), slice(*xs)
+
+
+def _binary_pred(pair: Pair, rows: slice, cols: slice, out: np.ndarray) -> np.ndarray:
+    """The prediction in the box as a 0/1 uint8 map on its own scale (raw uint8 ≥ 128 without min-max stretch, float ≥ 0.5)."""
+    if pair.raw is None:
+        np.greater_equal(pair.pred[rows, cols], 0.5, out=out.view(bool))
+        return out
+    return cv2.threshold(pair.raw[rows, cols], 127, 1, cv2.THRESH_BINARY, dst=out)[1]
 
 
 class RelaxedBoundaryF(Metric):
@@ -41,13 +107,14 @@ class RelaxedBoundaryF(Metric):
         if rho < 0:
             raise ValueError(f"rho must be ≥ 0, got {rho}")
         self.rho = int(rho)
+        self.scratch = Scratch()
         self.fs: list[float] = []
         self.precision: list[float] = []
         self.recall: list[float] = []
 
     def add(self, pair: Pair) -> None:
         """Score one pair."""
-        f, p, r = relaxed_scores(pair, self.rho)
+        f, p, r = relaxed_scores(pair, self.rho, self.scratch)
         self.fs.append(f)
         self.precision.append(p)
         self.recall.append(r)

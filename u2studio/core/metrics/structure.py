@@ -1,4 +1,4 @@
-"""Structure-aware metrics: S-measure (Fan et al. 2017) and weighted Fβ (Margolin et al. 2014)."""
+"""Structure measure (S-measure, Fan et al. 2017): object-aware and region-aware similarity."""
 
 from __future__ import annotations
 
@@ -11,24 +11,42 @@ from u2studio.core.metrics._input import EPS, Pair
 from u2studio.core.metrics.base import Metric, mean_of
 
 
+def _score_from_moments(mean: float, var: float) -> float:
+    std = float(np.sqrt(max(var, 0.0)))
+    return 2 * mean / (mean * mean + 1 + std + EPS)
+
+
 def _object_score(values: np.ndarray) -> float:
     mean = float(values.mean())
     std = float(values.std(ddof=1)) if values.size > 1 else 0.0
     return 2 * mean / (mean * mean + 1 + std + EPS)
 
 
-def _ssim(pred: np.ndarray, gt: np.ndarray) -> float:
-    n = pred.size
-    x = float(pred.mean())
-    fg = int(np.count_nonzero(gt))
+def _hist_moments(counts: np.ndarray, levels: np.ndarray) -> tuple[int, float, float]:
+    """(n, mean, sum of squared deviations) of the values ``levels`` taken ``counts`` times."""
+    n = int(counts.sum())
+    if n == 0:
+        return 0, 0.0, 0.0
+    used = np.flatnonzero(counts)
+    # one level only: its value exactly, so a constant block has zero deviations as in the pixel-wise sums
+    mean = float(levels[used[0]]) if used.size == 1 else float(np.dot(counts, levels)) / n
+    dev = levels - mean
+    return n, mean, float(np.dot(counts, dev * dev))
+
+
+def _ssim_from(n: int, fg: int, x: float, sxx: float, sdx: float, sdx_fg: float) -> float:
+    """Region similarity of one block from its moments.
+
+    ``x`` is the block's mean prediction, ``sxx`` the sum of squared deviations,
+    ``sdx`` the sum of deviations and ``sdx_fg`` that sum over reference pixels.
+    """
     y = fg / n
-    dx = pred - x
-    sigma_x = float(np.dot(dx.ravel(), dx.ravel())) / (n - 1 + EPS)
+    sigma_x = sxx / (n - 1 + EPS)
     sigma_y = (fg * (1 - y) ** 2 + (n - fg) * y * y) / (n - 1 + EPS)
     if fg in (0, n):
         sigma_y, sigma_xy = 0.0, 0.0
     else:
-        sigma_xy = float(dx[gt].sum()) / (n - 1 + EPS) - y * float(dx.sum()) / (n - 1 + EPS)
+        sigma_xy = sdx_fg / (n - 1 + EPS) - y * sdx / (n - 1 + EPS)
     alpha = 4 * x * y * sigma_xy
     beta = (x * x + y * y) * (sigma_x + sigma_y)
     if alpha != 0:
@@ -36,15 +54,58 @@ def _ssim(pred: np.ndarray, gt: np.ndarray) -> float:
     return 1.0 if beta == 0 else 0.0
 
 
-def s_measure(pair: Pair, alpha: float = 0.5) -> float:
-    """Structure measure: object-aware and region-aware similarity mixed with weight ``alpha``."""
-    pred, gt = pair.pred, pair.gt
+def _ssim(pred: np.ndarray, gt: np.ndarray) -> float:
+    x = float(pred.mean())
+    dx = pred - x
+    fg = int(np.count_nonzero(gt))
+    return _ssim_from(pred.size, fg, x, float(np.dot(dx.ravel(), dx.ravel())), float(dx.sum()), float(dx[gt].sum()))
+
+
+def _ssim_hist(pair: Pair, rows: slice, cols: slice) -> float:
+    """_ssim of one block of a uint8 prediction, from the block's two 256-bin histograms."""
+    assert pair.raw is not None and pair.level_value is not None
+    raw = pair.raw[rows, cols]
+    total = cv2.calcHist([raw], [0], None, [256], [0, 256]).ravel()
+    fg = cv2.calcHist([raw], [0], pair.gt_u8[rows, cols], [256], [0, 256]).ravel()
+    n, x, sxx = _hist_moments(total, pair.level_value)
+    n_fg = int(fg.sum())
+    used = np.flatnonzero(total)
+    if used.size == 1 and n_fg in (0, n):
+        # A constant block against a uniform reference scores 1 only when its float mean equals its value
+        # exactly, which depends on the rounding of the pixel-wise mean; reproduce that mean (rare case).
+        value = float(pair.level_value[used[0]])
+        x = float(np.full(pair.raw.shape, value)[rows, cols].mean())
+        sxx = n * (value - x) ** 2
+    dev = pair.level_value - x
+    return _ssim_from(n, n_fg, x, sxx, float(np.dot(total, dev)), float(np.dot(fg, dev)))
+
+
+def _object_part(pair: Pair) -> float:
+    """The object-aware score: foreground and background object scores weighted by their areas."""
     y = pair.fg_count / pair.size
+    if pair.raw is None:
+        return _object_score(pair.pred[pair.gt]) * y + _object_score(1 - pair.pred[~pair.gt]) * (1 - y)
+    assert pair.level_value is not None
+    fg, bg = pair.raw_hists
+    n_f, m_f, s_f = _hist_moments(fg, pair.level_value)
+    n_b, m_b, s_b = _hist_moments(bg, pair.level_value)
+    var_f = s_f / (n_f - 1) if n_f > 1 else 0.0
+    var_b = s_b / (n_b - 1) if n_b > 1 else 0.0
+    return _score_from_moments(m_f, var_f) * y + _score_from_moments(1 - m_b, var_b) * (1 - y)
+
+
+def s_measure(pair: Pair, alpha: float = 0.5) -> float:
+    """Structure measure: object-aware and region-aware similarity mixed with weight ``alpha``.
+
+    For uint8 predictions every sum comes from 256-bin histograms of the raw
+    levels (whole image and the four blocks), never from float copies.
+    """
+    gt = pair.gt
     if pair.fg_count == 0:
         return 1 - pair.mean
     if pair.fg_count == pair.size:
         return pair.mean
-    obj = _object_score(pred[gt]) * y + _object_score(1 - pred[~gt]) * (1 - y)
+    obj = _object_part(pair)
     h, w = gt.shape
     m = cv2.moments(pair.gt_u8, binaryImage=True)
     cy = int(np.round(m["m01"] / m["m00"])) + 1
@@ -61,9 +122,12 @@ def s_measure(pair: Pair, alpha: float = 0.5) -> float:
         (w_lb, slice(cy, h), slice(0, cx)),
         (w_rb, slice(cy, h), slice(cx, w)),
     ):
-        block = pred[rows, cols]
-        if block.size:
-            region += _ssim(block, gt[rows, cols]) * weight
+        if gt[rows, cols].size == 0:
+            continue
+        if pair.raw is not None:
+            region += _ssim_hist(pair, rows, cols) * weight
+        else:
+            region += _ssim(pair.pred[rows, cols], gt[rows, cols]) * weight
     return max(0.0, alpha * obj + (1 - alpha) * region)
 
 
@@ -81,90 +145,3 @@ class Smeasure(Metric):
     def results(self) -> dict[str, Any]:
         """``{"Sm": mean}``."""
         return {"Sm": mean_of(self.values)}
-
-
-def _gauss7() -> np.ndarray:
-    """The 1-D factor of MATLAB's fspecial('gaussian', 7, 5), normalised."""
-    x = np.arange(-3, 4, dtype=np.float64)
-    g = np.exp(-(x * x) / (2 * 5.0 * 5.0))
-    return g / g.sum()
-
-
-_G7 = _gauss7()
-_REACH = 4  # a pixel within 3 px (7×7 window) of the object has its nearest object pixel within 4 columns
-
-
-def _nearest_error(gt: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """``err`` with each background pixel near the object replaced by ``err`` at its nearest object pixel.
-
-    Only background pixels inside the 7×7 window of some object pixel matter (the
-    Gaussian smoothing reads nothing further). Ties between equally near object
-    pixels go to the smallest row within a column, then to the leftmost column,
-    as the MATLAB/SciPy Euclidean feature transform resolves them.
-    """
-    h, w = gt.shape
-    gt8 = gt.view(np.uint8)
-    band = cv2.dilate(gt8, np.ones((7, 7), np.uint8)) & (1 - gt8)
-    ys, xs = np.nonzero(band)
-    out = err.copy()
-    if ys.size == 0:
-        return out
-    rows = np.arange(h, dtype=np.int32)[:, None]
-    big = np.int32(1 << 28)
-    above = np.maximum.accumulate(np.where(gt, rows, -big), axis=0)
-    below = np.minimum.accumulate(np.where(gt, rows, big)[::-1], axis=0)[::-1]
-    take_above = (rows - above) <= (below - rows)
-    nearest_row = np.where(take_above, above, below)
-    dy = np.abs(nearest_row - rows).astype(np.int64)
-    best_d = np.full(ys.size, np.iinfo(np.int64).max)
-    best_r = np.zeros(ys.size, np.int64)
-    best_c = np.zeros(ys.size, np.int64)
-    for dx in range(-_REACH, _REACH + 1):
-        cols = xs + dx
-        ok = (cols >= 0) & (cols < w)
-        c = np.where(ok, cols, 0)
-        vy = dy[ys, c]
-        d = np.where(ok & (vy < (1 << 27)), vy * vy + dx * dx, np.iinfo(np.int64).max)
-        better = d < best_d
-        best_d = np.where(better, d, best_d)
-        best_r = np.where(better, nearest_row[ys, c], best_r)
-        best_c = np.where(better, c, best_c)
-    out[ys, xs] = err[best_r, best_c]
-    return out
-
-
-def weighted_f(pair: Pair, beta: float = 1.0) -> float:
-    """Weighted Fβ^w: errors spread to their nearest object pixel and weighted by distance."""
-    if pair.fg_count == 0:
-        return 0.0
-    gt, pred = pair.gt, pair.pred
-    err = np.abs(pred - gt)
-    spread = _nearest_error(gt, err)
-    smooth = cv2.sepFilter2D(spread, cv2.CV_64F, _G7, _G7, borderType=cv2.BORDER_CONSTANT)
-    min_err = np.where(gt & (smooth < err), smooth, err)
-    dist = cv2.distanceTransform((~gt).view(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    dist = np.sqrt(np.rint(dist.astype(np.float64) ** 2))  # exact: squared distances are integers
-    importance = np.where(gt, 1.0, 2 - np.exp(np.log(0.5) / 5 * dist))
-    weighted = min_err * importance
-    fg_err = float(weighted[gt].sum())
-    tp = pair.fg_count - fg_err
-    fp = float(weighted[~gt].sum())
-    recall = 1 - fg_err / pair.fg_count
-    precision = tp / (tp + fp + EPS)
-    return (1 + beta) * recall * precision / (recall + beta * precision + EPS)
-
-
-class WeightedFmeasure(Metric):
-    """Weighted F-measure averaged over images (key ``wF``); 0 for an empty reference."""
-
-    def __init__(self, beta: float = 1.0) -> None:
-        self.beta = beta
-        self.values: list[float] = []
-
-    def add(self, pair: Pair) -> None:
-        """Score one pair."""
-        self.values.append(weighted_f(pair, self.beta))
-
-    def results(self) -> dict[str, Any]:
-        """``{"wF": mean}``."""
-        return {"wF": mean_of(self.values)}

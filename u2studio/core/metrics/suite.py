@@ -10,7 +10,8 @@ from u2studio.core.metrics._input import Pair, as_pair
 from u2studio.core.metrics.hce import HCE
 from u2studio.core.metrics.region import MAE, Emeasure, Fmeasure, IoUDice
 from u2studio.core.metrics.relaxed import RelaxedBoundaryF
-from u2studio.core.metrics.structure import Smeasure, WeightedFmeasure
+from u2studio.core.metrics.structure import Smeasure
+from u2studio.core.metrics.weighted import WeightedFmeasure
 
 SUMMARY_KEYS = ("maxF", "meanF", "adpF", "MAE", "wF", "Sm", "maxEm", "meanEm", "adpEm", "relaxF", "IoU", "HCE", "n")
 

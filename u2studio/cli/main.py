@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="u2studio", description="Salient-object and background-removal masks.")
     parser.add_argument("--version", action="version", version=f"u2studio {__version__}")
+    parser.add_argument("--self-test", action="store_true", help="check this installation end to end and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
         importlib.import_module(module_name).add_parser(sub)
@@ -36,6 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_studio(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if args.self_test:
+        from u2studio.selftest import run as self_test
+
+        return self_test()
+    if args.command is None:
+        parser.print_help()
+        return 2
     module = importlib.import_module(SUBCOMMANDS[args.command])
     try:
         return int(module.run(args))

@@ -26,6 +26,15 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "fetch":
+            from u2studio.core.launch import is_frozen
+
+            if is_frozen():
+                print(
+                    "error: `weights fetch` converts the original ONNX release and needs the source install "
+                    "(python3 bootstrap.py setup); this app already ships the bundled U²-Net† weights",
+                    file=sys.stderr,
+                )
+                return 2
             from u2studio.models.bundled import install_bundled
 
             path = install_bundled(force=args.force)

@@ -1,0 +1,89 @@
+"""The self-test: each check on real data, a failing check, and the whole run from source."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u2studio import selftest
+from u2studio.core.synthetic import scene
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def state_with_truth() -> selftest.State:
+    """A state whose 'prediction' is the scene's own mask, for the checks after segmentation."""
+    image, truth = scene(*selftest.SCENE_SIZE)
+    return selftest.State(image=image, truth=truth, prob=(truth / 255.0).astype(np.float32))
+
+
+def test_ball_mask_is_the_scenes_ball() -> None:
+    _image, truth = scene(*selftest.SCENE_SIZE)
+    ball = selftest.ball_mask(*selftest.SCENE_SIZE)
+    assert (truth[ball] == 255).all()
+    assert 0.4 < ball.sum() / (truth > 0).sum() < 0.95  # the cube is the rest
+
+
+def test_iou() -> None:
+    a = np.zeros((4, 4), bool)
+    b = a.copy()
+    assert selftest.iou(a, b) == 1.0
+    a[:2] = True
+    b[1:3] = True
+    assert selftest.iou(a, b) == pytest.approx(4 / 12)
+
+
+def test_overlays_qt_and_png_checks_pass_on_a_good_mask(state_with_truth: selftest.State) -> None:
+    assert "contour px" in selftest.check_overlays(state_with_truth)
+    assert state_with_truth.zone_rgba is not None and state_with_truth.composite is not None
+    assert selftest.check_qt_render(state_with_truth).startswith("max diff")
+    assert selftest.check_unicode_png(state_with_truth) == "ok"
+
+
+def test_overlays_check_fails_on_an_empty_mask(state_with_truth: selftest.State) -> None:
+    assert state_with_truth.prob is not None
+    state_with_truth.prob = np.zeros_like(state_with_truth.prob)
+    with pytest.raises(selftest.SelfTestError, match="contour"):
+        selftest.check_overlays(state_with_truth)
+
+
+class _Inverted:
+    """A predictor that gets the scene exactly backwards: the segmentation check must catch it."""
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        _, truth = scene(image.shape[1], image.shape[0])
+        return (truth == 0).astype(np.float32)
+
+
+def test_segmentation_check_rejects_a_wrong_mask() -> None:
+    with pytest.raises(selftest.SelfTestError, match="IoU"):
+        selftest.check_segmentation(selftest.State(predictor=_Inverted()))
+
+
+def test_run_names_the_failed_check(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(_state: selftest.State) -> str:
+        raise selftest.SelfTestError("no pixels")
+
+    monkeypatch.setattr(selftest, "CHECKS", [("overlays", broken), ("unicode-png", lambda _s: "ok")])
+    assert selftest.run() == 1
+    err = capsys.readouterr().err
+    assert "FAILED" in err and "overlays: SelfTestError: no pixels" in err
+
+
+@pytest.mark.slow
+def test_self_test_from_source_passes(bundled_weights: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-m", "u2studio", "--self-test"], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("u2studio self-test passed (source")
+    for name, _check in selftest.CHECKS:
+        assert name in lines[0]

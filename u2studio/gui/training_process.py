@@ -90,7 +90,11 @@ class TrainingProcess(QObject):
         self._cancelled = True
         proc = self._proc
         proc.terminate()
-        QTimer.singleShot(3000, lambda: proc.kill() if proc.state() != QProcess.ProcessState.NotRunning else None)
+        # owned by the process, so it dies with it; killing a finished process does nothing
+        killer = QTimer(proc)
+        killer.setSingleShot(True)
+        killer.timeout.connect(proc.kill)
+        killer.start(3000)
 
     def stop_now(self) -> None:
         """Kill a running child and wait for it (used when the studio closes)."""
@@ -144,6 +148,8 @@ class TrainingProcess(QObject):
         if self._buffer:
             self._handle_line(self._buffer)
             self._buffer = b""
+        if self._proc is not None:
+            self._proc.deleteLater()
         self._proc = None
         if self._cancelled:
             self.finished.emit(False, "training cancelled")

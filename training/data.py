@@ -22,6 +22,7 @@ from torch.utils.data import Dataset
 from u2studio.core.imageio import is_image_path, load_image, load_mask
 from u2studio.inference.predictor import preprocess
 from u2studio.models.config import ModelConfig
+from u2studio.core.hashing import sha256_file
 
 IMAGE_DIRS = ("im", "images", "image", "imgs")
 MASK_DIRS = ("gt", "masks", "mask", "gts")
@@ -135,21 +136,12 @@ def collect(specs: list[str], val_percent: float = DEFAULT_VAL_PERCENT, val_coun
     return samples
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def dataset_hashes(samples: list[Sample]) -> dict[str, str]:
     """One SHA-256 per dataset folder over its (split, stem, image bytes, mask bytes)."""
     digests: dict[str, Any] = {}
     for sample in sorted(samples, key=lambda s: (s.dataset, s.split, s.stem)):
         digest = digests.setdefault(sample.dataset, hashlib.sha256())
-        line = f"{sample.split}\t{sample.stem}\t{file_sha256(sample.image)}\t{file_sha256(sample.mask)}\n"
+        line = f"{sample.split}\t{sample.stem}\t{sha256_file(sample.image)}\t{sha256_file(sample.mask)}\n"
         digest.update(line.encode("utf-8"))
     return {name: d.hexdigest() for name, d in digests.items()}
 

@@ -7,7 +7,6 @@ worker never touches a document or a widget.
 from __future__ import annotations
 
 import errno
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QRunnable, Signal
 
 from u2studio.core.dataset import Dataset, DatasetError, DatasetLockedError, ManifestError, Record
+from u2studio.core.hashing import sha256_file
 
 
 @dataclass(frozen=True)
@@ -113,11 +113,8 @@ def checkpoint_sha256(model: str) -> str:
 
 @cache
 def _file_sha256(path: str, mtime_ns: int, size: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Cached per (path, mtime, size), so an unchanged weights file is hashed once."""
+    return sha256_file(path)
 
 
 class TaskSignals(QObject):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from u2studio.core.hashing import sha256_file
 from u2studio.core.paths import bundled_weights_dirs, models_dir
 from u2studio.models.checkpoint import (
     CheckpointError,
@@ -96,15 +96,6 @@ def _arch_of_file(path: Path) -> str:
     return detect_arch(read_state_dict(path))
 
 
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch: str | None = None) -> ModelEntry:
     """Check a user's checkpoint against its architecture and install it as safetensors."""
     from u2studio.models.registry import create_model
@@ -122,7 +113,7 @@ def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch
         "arch": arch,
         "source": "imported",
         "imported_from": str(source),
-        "original_sha256": sha256_of(source),
+        "original_sha256": sha256_file(source),
         "config": CONFIGS[arch].to_dict(),
         "bn_folded": False,
     }

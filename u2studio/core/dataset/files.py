@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from u2studio.core.imageio import ImageLoadError, decode_image, encode_png
+from u2studio.core.hashing import sha256_bytes, sha256_file  # noqa: F401  (re-exported for the dataset package)
 
 # Formats kept byte for byte: what the official U²-Net and DIS loaders (skimage.io) read as-is.
 _KEEP = {"JPEG": ".jpg", "PNG": ".png"}
@@ -31,20 +31,6 @@ class PreparedImage:
     converted: bool
     source: str
     name: str
-
-
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def prepare_image(image: str | os.PathLike[str] | bytes | np.ndarray, source: str | None) -> PreparedImage:

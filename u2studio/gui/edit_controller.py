@@ -112,8 +112,9 @@ class EditController(QObject):
         return self.studio.documents.index(doc) if doc in self.studio.documents else -1
 
     def _mask_changed(self, doc: ImageDocument, region: Region) -> None:
-        if self._starting:
-            return
+        session = self.sessions.get(id(doc))
+        if self._starting or session is None or session.editor.mask is not doc.mask:
+            return  # a new prediction or threshold replaced the mask: not an edit
         if doc.status in (DocStatus.NOT_RUN, DocStatus.PREDICTED, DocStatus.SAVED):
             doc.status = DocStatus.EDITED
             self.studio.document_updated.emit(self._row(doc))

@@ -91,7 +91,7 @@ class EditController(QObject):
         )
         self.sessions[id(doc)] = session
         self.group.addStack(session.stack)
-        session.stack.cleanChanged.connect(lambda _clean: self.studio.document_updated.emit(self._row(doc)))
+        session.stack.cleanChanged.connect(self._clean_changed)
         doc.add_mask_listener(self._mask_changed)
         if doc is self.studio.doc:
             self.group.setActiveStack(session.stack)
@@ -104,12 +104,21 @@ class EditController(QObject):
 
     def _drop(self, doc: ImageDocument, session: EditSession, discard_session: bool) -> None:
         session.close(discard=discard_session)
+        session.stack.cleanChanged.disconnect(self._clean_changed)
         self.group.removeStack(session.stack)
+        session.stack.deleteLater()
         doc.remove_mask_listener(self._mask_changed)
         self.sessions.pop(id(doc), None)
 
-    def _row(self, doc: ImageDocument) -> int:
-        return self.studio.documents.index(doc) if doc in self.studio.documents else -1
+    def _clean_changed(self, _clean: bool) -> None:
+        for session in self.sessions.values():
+            if session.stack is self.sender():
+                self._notify(session.doc)
+
+    def _notify(self, doc: ImageDocument) -> None:
+        """Tell the file list that ``doc``'s state changed."""
+        if doc in self.studio.documents:
+            self.studio.document_updated.emit(self.studio.documents.index(doc))
 
     def _mask_changed(self, doc: ImageDocument, region: Region) -> None:
         session = self.sessions.get(id(doc))
@@ -117,7 +126,7 @@ class EditController(QObject):
             return  # a new prediction or threshold replaced the mask: not an edit
         if doc.status in (DocStatus.NOT_RUN, DocStatus.PREDICTED, DocStatus.SAVED):
             doc.status = DocStatus.EDITED
-            self.studio.document_updated.emit(self._row(doc))
+            self._notify(doc)
         if doc is self.studio.doc:
             self.studio.schedule_metrics()
             self.edited.emit()
@@ -237,7 +246,7 @@ class EditController(QObject):
         doc.status = DocStatus.EDITED
         self._start(doc, recovered=True)
         self.studio.select(self.studio.documents.index(doc))
-        self.studio.document_updated.emit(self._row(doc))
+        self._notify(doc)
         self.studio.notes.info(f"Recovered the unsaved mask of {doc.name}")
         return doc
 

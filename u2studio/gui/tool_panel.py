@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
 from u2studio.gui.tools import MAX_SIZE, MIN_SIZE, Tool, ToolSettings
 
-COMMAND_ROW = ("undo", "redo", "cut", "grow", "shrink", "smooth", "invert", "clear", "reset")
+COMMAND_ROW = ("undo", "redo", "cut")
+# whole-mask commands as labelled buttons: name -> short label
+MASK_COMMANDS = {"grow": "Grow", "shrink": "Shrink", "smooth": "Smooth", "invert": "Invert", "clear": "Clear", "reset": "Reset"}
 
 
 def _button(action: QAction) -> QToolButton:
     button = QToolButton()
     button.setDefaultAction(action)
     button.setAutoRaise(True)
+    return button
+
+
+def _labelled(action: QAction, text: str) -> QPushButton:
+    """A push button with the action's icon, a short label and its tooltip, that triggers it."""
+    button = QPushButton(action.icon(), text)
+    button.setToolTip(action.toolTip())
+    button.clicked.connect(action.trigger)
     return button
 
 
@@ -67,11 +77,17 @@ class ToolPanel(QWidget):
             form.addRow(title, row)
         form.addRow("Grow/shrink radius", self.radius)
         column.addLayout(form)
-        commands_row = QGridLayout()
+        commands_row = QHBoxLayout()
         commands_row.setSpacing(2)
-        for i, name in enumerate(COMMAND_ROW):
-            commands_row.addWidget(_button(commands[name]), i // 9, i % 9)
+        for name in COMMAND_ROW:
+            commands_row.addWidget(_button(commands[name]))
+        commands_row.addStretch(1)
         column.addLayout(commands_row)
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        for i, (name, text) in enumerate(MASK_COMMANDS.items()):
+            grid.addWidget(_labelled(commands[name], text), i // 3, i % 3)
+        column.addLayout(grid)
         layout.addWidget(box)
         self._updating = False
         self.size.valueChanged.connect(lambda v: self._emit(size=float(v)))
@@ -100,6 +116,7 @@ class ToolPanel(QWidget):
         for name, on in (("hardness", brush), ("opacity", brush), ("size", brush),
                          ("tolerance", s.tool is Tool.FLOOD), ("refine_width", s.tool is Tool.REFINE)):
             getattr(self, name).setEnabled(on)
+            self.value_labels[name].setEnabled(on)
 
     def _emit(self, **change: object) -> None:
         if not self._updating:

@@ -7,7 +7,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from u2studio.gui.actions import StudioActions
 from u2studio.gui.canvas import Canvas
@@ -88,7 +98,15 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view_panel)
         column.addWidget(self.metrics)
         column.addStretch(1)
-        self._dock("View", side, Qt.DockWidgetArea.RightDockWidgetArea)
+        # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
+        # forcing a tall minimum height on the window
+        scroller = QScrollArea()
+        scroller.setWidget(side)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(side.sizeHint().width() + 12)
+        self._dock("View", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.findChild(QDockWidget, "images")], [230], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self) -> None:

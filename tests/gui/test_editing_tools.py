@@ -174,3 +174,28 @@ def test_help_lists_every_shortcut_from_the_actions(studio) -> None:  # noqa: AN
     for key in ("B", "E", "L", "P", "G", "R", "Ctrl+Z", "Ctrl+Y", "[", "]", "F1", "Ctrl+O"):
         assert key in keys.split(" | ") or any(key in v.split(" or ") for v in rows.values()), key
     assert any(text.startswith("Brush") for text in rows)
+
+
+def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_files) -> None:  # noqa: ANN001
+    import cv2
+
+    _, _, truth = scene_files
+    c, e = studio.controller, studio.editing.edits
+    rough = cv2.dilate(truth, np.ones((13, 13), np.uint8))  # 6 px too wide all round
+    c.doc.mask = rough.copy()
+    c.doc.mask_changed(None, edited=False)
+    QTest.keyClick(studio.canvas, "R")
+    e.set_settings(refine_width=30.0)
+    ys, xs = np.nonzero(truth[:, :160])
+    # draw down the object's left edge, row by row
+    rows = list(range(int(ys.min()) + 10, int(ys.max()) - 10, 8))
+    path = [(float(xs[ys == r].min()), float(r)) for r in rows if (ys == r).any()]
+    drag(studio.canvas, path)
+    changed = c.doc.mask != rough
+    assert changed.any()
+    cy, cx = np.nonzero(changed)
+    assert cy.min() >= rows[0] - 20 and cy.max() <= rows[-1] + 20 and cx.max() <= max(p[0] for p in path) + 20
+    before = np.abs(rough.astype(int) - truth).sum()
+    assert np.abs(c.doc.mask.astype(int) - truth).sum() < before  # closer to the truth
+    studio.editing.actions["undo"].trigger()
+    np.testing.assert_array_equal(c.doc.mask, rough)

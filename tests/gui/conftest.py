@@ -16,9 +16,17 @@ pytest.importorskip("pytestqt")
 
 
 @pytest.fixture
-def window(qtbot, bundled_weights: Path) -> Iterator[object]:  # noqa: ANN001
-    """The studio's main window, closed (worker thread stopped) after the test."""
+def window(qtbot, bundled_weights: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:  # noqa: ANN001
+    """The studio's main window, closed (worker thread stopped) after the test.
+
+    Closing with unsaved corrections would ask Save / Discard / Cancel in a modal box: unless a
+    test answers itself, the answer is Discard.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
     from u2studio.gui.main_window import MainWindow
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
     win = MainWindow()
     qtbot.addWidget(win)

@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "actual": ("Actual size (1:1)", "magnify-expand", "1"),
     "zoom_in": ("Zoom in", "magnify-plus-outline", "Ctrl++"),
     "zoom_out": ("Zoom out", "magnify-minus-outline", "Ctrl+-"),
-    "contour": ("Boundary contour", "vector-polyline", "B"),
+    "contour": ("Boundary contour", "vector-polyline", "C"),
     "relaxed": ("Relaxed boundary zone", "vector-square-edit", "Z"),
     "quit": ("Quit", "exit-to-app", "Ctrl+Q"),
 }

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QWheelEvent
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QTabletEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
 from u2studio.gui.layer_item import LayerItem
@@ -61,6 +63,9 @@ class Canvas(QGraphicsView):
         self._space = False
         self._pan_from: QPoint | None = None
         self._image_size = (0, 0)
+        self.tool_input: Any = None  # CanvasToolInput: gets left-button gestures in scene coordinates
+        self._pressure = 1.0
+        self._tablet = False
 
     # ----- content -----------------------------------------------------------------
     def set_image(self, image: QImage | None, fit: bool = True) -> None:
@@ -176,13 +181,16 @@ class Canvas(QGraphicsView):
             self._space = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             return
+        if self.tool_input is not None and self.tool_input.key(event.key()):
+            event.accept()
+            return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """End space-panning."""
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
-            self.viewport().unsetCursor()
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor)
             return
         super().keyReleaseEvent(event)
 
@@ -193,7 +201,49 @@ class Canvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        if self.tool_input is not None and event.button() == Qt.MouseButton.LeftButton and self._image_size != (0, 0):
+            scene = self._scene_point(event)
+            if self.tool_input.press(scene, event.modifiers(), self._event_pressure(), event.position().x()):
+                event.accept()
+                return
         super().mousePressEvent(event)
+
+    def _scene_point(self, event: QMouseEvent) -> QPointF:
+        """The event's position in scene (image) coordinates, with sub-pixel precision at any zoom."""
+        return self.viewportTransform().inverted()[0].map(event.position())
+
+    def _event_pressure(self) -> float:
+        return self._pressure if self._tablet else 1.0
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        """Remember pen pressure from tablet events; Qt then delivers them as mouse events."""
+        if isinstance(event, QTabletEvent):
+            self._tablet = event.type() != QEvent.Type.TabletRelease
+            self._pressure = max(0.0, min(1.0, event.pressure()))
+            event.ignore()
+            return False
+        return super().viewportEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        """Let a gesture in progress (a polygon) take Enter, Esc and Backspace before shortcuts do."""
+        if event.type() == QEvent.Type.ShortcutOverride and self.tool_input is not None:
+            if self.tool_input.wants_key(event.key()):  # type: ignore[attr-defined]
+                event.accept()
+                return True
+        return super().event(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """Double-click closes a polygon."""
+        if self.tool_input is not None and self.tool_input.double_click(self._scene_point(event)):
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        """Hide the brush outline when the cursor leaves."""
+        if self.tool_input is not None:
+            self.tool_input.leave()
+        super().leaveEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         """Pan, and report the pixel under the cursor."""
@@ -202,6 +252,8 @@ class Canvas(QGraphicsView):
             delta = pos - self._pan_from
             self._pan_from = pos
             self.pan(delta.x(), delta.y())
+        elif self.tool_input is not None:
+            self.tool_input.move(self._scene_point(event), event.buttons(), self._event_pressure(), event.position().x())
         scene = self.mapToScene(pos)
         x, y = math.floor(scene.x()), math.floor(scene.y())
         width, height = self._image_size
@@ -215,7 +267,11 @@ class Canvas(QGraphicsView):
             if self._space:
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             else:
-                self.viewport().unsetCursor()
+                self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+            event.accept()
+            return
+        if self.tool_input is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.tool_input.release(self._scene_point(event), event.modifiers())
             event.accept()
             return
         super().mouseReleaseEvent(event)

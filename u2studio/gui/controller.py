@@ -44,6 +44,8 @@ class StudioController(QObject):
     inference_time = Signal(float, str)  # milliseconds, device
     busy_changed = Signal(bool)
     reference_loaded = Signal()
+    mask_saved = Signal(object)  # the ImageDocument whose mask was written
+    prediction_arrived = Signal(object)  # the ImageDocument that got a new model result
 
     def __init__(self, presenter: OverlayPresenter, notes: NotificationManager, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +64,7 @@ class StudioController(QObject):
         self.client.dropped.connect(self._on_dropped)
         self._metrics_timer = QTimer(self)
         self._metrics_timer.setSingleShot(True)
-        self._metrics_timer.setInterval(60)
+        self._metrics_timer.setInterval(100)  # at most 10 updates a second while painting
         self._metrics_timer.timeout.connect(self._compute_metrics)
 
     # ----- documents ---------------------------------------------------------------
@@ -184,8 +186,15 @@ class StudioController(QObject):
             doc.rgb = result.rgb
         doc.inference_ms = result.milliseconds
         doc.model_name = result.model
+        # an edited mask survives a new run: the result becomes the prediction it is compared with
+        keep = doc.mask if doc.status is DocStatus.EDITED else None
         doc.set_prediction(result.mask, result.sides, result.side_names, self.presenter.options.threshold)
+        if keep is not None:
+            doc.mask = keep
+            doc.status = DocStatus.EDITED
+            doc.mask_changed(None)
         self._updated(doc)
+        self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)
         if doc is self.doc:
             self.schedule_metrics()
@@ -205,7 +214,7 @@ class StudioController(QObject):
     def set_options(self, options: ViewOptions) -> None:
         """Apply view options; a new threshold re-derives the current mask of the shown image."""
         old = self.presenter.options
-        if options.threshold != old.threshold and self.doc is not None and self.doc.status is not DocStatus.EDITED:
+        if options.threshold != old.threshold and self.doc is not None and self.doc.status not in (DocStatus.EDITED, DocStatus.SAVED):
             self.presenter.options = options
             self.doc.rethreshold(options.threshold)
         self.presenter.set_options(options)
@@ -232,28 +241,38 @@ class StudioController(QObject):
         return True
 
     def schedule_metrics(self) -> None:
-        """Recompute the metrics shortly (coalesces bursts of slider moves)."""
-        self._metrics_timer.start()
+        """Recompute the metrics within 100 ms: a burst of changes (slider moves, brush dabs) is throttled to 10 Hz."""
+        if not self._metrics_timer.isActive():
+            self._metrics_timer.start()
 
     def _compute_metrics(self) -> None:
         doc = self.doc
         pair = comparison_pair(doc, self.presenter.options.compare) if doc is not None else None
         result = None
         if pair is not None:
-            from u2studio.core.mask_metrics import compare
+            from u2studio.core.mask_metrics import MaskComparison, compare, iou, mae
 
-            result = compare(pair[0], pair[1], self.presenter.options.rho)
+            rho = self.presenter.options.rho
+            live = self.presenter.live_scores()
+            if live is None:
+                result = compare(pair[0], pair[1], rho)
+            else:  # the incremental overlay's counts: no full boundary comparison per brush dab
+                result = MaskComparison(*live, mae(pair[0], pair[1]), iou(pair[0], pair[1]), rho)
         self.metrics_changed.emit(result)
 
     # ----- output ----------------------------------------------------------------------
-    def default_output(self, kind: str) -> Path | None:
+    def default_output(self, kind: str, doc: ImageDocument | None = None) -> Path | None:
         """A suggested file name beside the image: NAME_mask.png or NAME_cutout.png."""
-        doc = self.doc
+        doc = self.doc if doc is None else doc
         return None if doc is None else doc.path.with_name(f"{doc.path.stem}_{kind}.png")
 
-    def save_mask(self, path: str | Path) -> Path | None:
-        """Write the current mask as an 8-bit PNG, atomically."""
-        return self._save(path, lambda d: d.mask)
+    def save_mask(self, path: str | Path, doc: ImageDocument | None = None) -> Path | None:
+        """Write the current mask (of ``doc``, the shown image by default) as an 8-bit PNG, atomically."""
+        return self._save(path, self._mask_of, doc)
+
+    @staticmethod
+    def _mask_of(doc: ImageDocument) -> np.ndarray:
+        return doc.mask
 
     def save_cutout(self, path: str | Path) -> Path | None:
         """Write the image with the current mask as alpha, atomically."""
@@ -270,8 +289,8 @@ class StudioController(QObject):
 
         return make_cutout(doc.rgb, doc.mask)
 
-    def _save(self, path: str | Path, build) -> Path | None:  # noqa: ANN001
-        doc = self.doc
+    def _save(self, path: str | Path, build, doc: ImageDocument | None = None) -> Path | None:  # noqa: ANN001
+        doc = self.doc if doc is None else doc
         if doc is None or doc.mask is None:
             self.notes.warning("Nothing to save yet: run the model first.")
             return None
@@ -284,6 +303,8 @@ class StudioController(QObject):
             self.notes.error(f"Could not save {path}: {exc}")
             return None
         doc.status = DocStatus.SAVED
+        if build is self._mask_of:
+            self.mask_saved.emit(doc)
         self._updated(doc)
         self.notes.info(f"Saved {written.name} ({(time.perf_counter() - begin) * 1000:.0f} ms)")
         return written

@@ -7,12 +7,24 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from u2studio.gui.actions import StudioActions
 from u2studio.gui.canvas import Canvas
+from u2studio.gui.close_prompt import confirm_close
 from u2studio.gui.controller import StudioController
 from u2studio.gui.dataset_dock import install_dataset
+from u2studio.gui.editing_ui import EditingUi
 from u2studio.gui.file_list import FileList
 from u2studio.gui.metrics_panel import MetricsPanel
 from u2studio.gui.model_picker import ModelPicker
@@ -39,13 +51,20 @@ class MainWindow(QMainWindow):
         self.settings = open_settings()
         self.notes = NotificationManager(self)
         self.canvas = Canvas()
-        self.setCentralWidget(self.canvas)
         self.toasts = ToastHost(self.canvas)
         self.notes.posted.connect(self.toasts.show_note)
         self.controller = StudioController(OverlayPresenter(self.canvas), self.notes, self)
         self.controller.model = str(self.settings.value("model", "u2netp"))
         self.controller.device = str(self.settings.value("device", "auto"))
         self.actions_ = StudioActions(self)
+        self.editing = EditingUi(self, self.canvas, self.controller)
+        centre = QWidget()
+        stack = QVBoxLayout(centre)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(0)
+        stack.addWidget(self.editing.banner)
+        stack.addWidget(self.canvas, 1)
+        self.setCentralWidget(centre)
         self.files = FileList()
         self.view_panel = ViewPanel()
         self.metrics = MetricsPanel()
@@ -63,6 +82,7 @@ class MainWindow(QMainWindow):
         # window is on screen first (or after a second, should it never be painted)
         self._catalog_asked = False
         QTimer.singleShot(1000, self._ask_catalog)
+        self.editing.schedule_recovery_check()
 
     # ----- layout ---------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -78,12 +98,25 @@ class MainWindow(QMainWindow):
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.editing.panel)
         column.addWidget(self.view_panel)
         column.addWidget(self.metrics)
         column.addStretch(1)
+<<<<<<< HEAD
         view_dock = self._dock("View", side, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(view_dock, self._dock("Fine-tune", self.training, Qt.DockWidgetArea.RightDockWidgetArea))
         view_dock.raise_()
+=======
+        # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
+        # forcing a tall minimum height on the window
+        scroller = QScrollArea()
+        scroller.setWidget(side)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(side.sizeHint().width() + 12)
+        self._dock("View", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+>>>>>>> editgui
         self.resizeDocks([self.findChild(QDockWidget, "images")], [230], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self) -> None:
@@ -110,6 +143,7 @@ class MainWindow(QMainWindow):
             bar.addSeparator()
         bar.addWidget(self.picker)
         self.addToolBar(bar)
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.editing.toolbar())
 
     def _build_menus(self) -> None:
         a = self.actions_
@@ -123,6 +157,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(a[name])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
+        edit_menu = self.menuBar().addMenu("&Edit")
         view_menu = self.menuBar().addMenu("&View")
         for mode in ViewMode:
             view_menu.addAction(a.by_mode[mode])
@@ -132,6 +167,8 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         for name in ("run", "run_all", "cancel"):
             run_menu.addAction(a[name])
+        help_menu = self.menuBar().addMenu("&Help")
+        self.editing.fill_menus(edit_menu, help_menu)
         self._fill_recent(recent_files(self.settings))
 
     def _fill_recent(self, paths: list[str]) -> None:
@@ -299,7 +336,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        """Save geometry and stop the worker."""
+        """Ask about unsaved corrections, then save geometry, stop autosaving and stop the worker."""
+        if not confirm_close(self, self.editing.edits):
+            event.ignore()
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.sync()

@@ -13,6 +13,7 @@ import numpy as np
 from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas import Canvas
+from u2studio.gui.live_relaxed import LiveRelaxed
 from u2studio.gui.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.view_options import ViewMode, ViewOptions, comparison_pair
 
@@ -25,6 +26,7 @@ class OverlayPresenter:
         self.options = ViewOptions()
         self.doc: ImageDocument | None = None
         self._keys: dict[str, Hashable] = {}
+        self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
 
     def show_document(self, doc: ImageDocument | None) -> None:
         """Put a document (or nothing) on the canvas."""
@@ -72,7 +74,13 @@ class OverlayPresenter:
         self._set("contour", contour)
         relaxed = None
         pair = comparison_pair(doc, o.compare) if o.relaxed else None
-        if pair is not None:
+        if pair is not None and LiveRelaxed.applies(doc, o.compare):
+            if self.live is None or not self.live.matches(doc, o.compare, o.rho):
+                self.live = LiveRelaxed(doc, o.compare, o.rho)
+                self._keys.pop("relaxed", None)
+            live = self.live
+            relaxed = (("relaxed-live", id(live)), lambda: live.rgba)
+        elif pair is not None:
             tested, reference = pair
             key = ("relaxed", version, o.rho, o.compare, id(doc.gt), id(doc.prediction))
             relaxed = (key, lambda: overlays.relaxed_zone_picture(tested, reference, o.rho))
@@ -95,12 +103,22 @@ class OverlayPresenter:
             return
         x0, y0, x1, y1 = region
         full = region == doc.full_region()
-        if full or x1 <= x0 or y1 <= y0:
+        if x1 <= x0 or y1 <= y0:
+            return
+        if full:
+            self._keys = {k: v for k, v in self._keys.items() if k != "relaxed" or self.live is None}
+            if self.live is not None and self.live.matches(doc, self.options.compare, self.options.rho):
+                self.live.update(region)
             self.refresh()
             return
         mask, o = doc.mask, self.options
         version = (id(doc), doc.mask_version)
         patches: dict[str, tuple[Hashable, np.ndarray, int, int]] = {}
+        live = self.live
+        if live is not None and live.matches(doc, o.compare, o.rho) and o.relaxed and "relaxed" in self._keys:
+            rx0, ry0, rx1, ry1 = live.update(region)
+            if rx1 > rx0 and ry1 > ry0:
+                patches["relaxed"] = (self._keys["relaxed"], live.rgba[ry0:ry1, rx0:rx1], rx0, ry0)
         if "overlay" in self._keys and o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
             sub = mask[y0:y1, x0:x1]
             if o.mode is ViewMode.TINT:
@@ -122,3 +140,10 @@ class OverlayPresenter:
             self.canvas.update_layer_region(layer, rgba_to_qimage(np.ascontiguousarray(patch)), x, y)
             self._keys[layer] = key
         self.refresh()
+
+    def live_scores(self) -> tuple[float, float, float] | None:
+        """Relaxed (Fβ, precision, recall) of the shown comparison from the incremental overlay, if it is current."""
+        doc, o = self.doc, self.options
+        if doc is None or self.live is None or not self.live.matches(doc, o.compare, o.rho):
+            return None
+        return self.live.scores()

@@ -31,6 +31,11 @@ QGroupBox {{ border: 1px solid {BORDER}; border-radius: 4px; margin-top: 14px; p
 QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
 QComboBox, QSpinBox {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 3px; padding: 2px 6px; color: {TEXT}; }}
 QGraphicsView {{ border: none; background: {CANVAS}; }}
+QLabel:disabled {{ color: #5c636b; }}
+QSlider::handle:horizontal:disabled {{ background: #4a5058; }}
+QSlider::sub-page:horizontal:disabled {{ background: #3a4047; }}
+QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 3px; padding: 3px 8px; color: {TEXT}; }}
+QPushButton:hover {{ border-color: {ACCENT}; }}
 QLabel#metricValue {{ color: {TEXT}; font-family: monospace; }}
 QFrame#toast {{ background: rgba(40, 44, 49, 235); border: 1px solid {BORDER}; border-radius: 6px; }}
 QFrame#toast[level="error"] {{ border-left: 4px solid #e05252; }}

@@ -93,6 +93,8 @@ def flood_fill(
         values = np.ascontiguousarray(image[rect.slices])
     else:
         values = np.ascontiguousarray(mask[rect.slices])
+    if not values.flags.writeable:  # cv2.floodFill insists on a writable image even with MASK_ONLY
+        values = values.copy()
     filled = np.zeros((rect.height + 2, rect.width + 2), np.uint8)
     tol = (tolerance,) * 3
     flags = connectivity | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (1 << 8)

@@ -1,0 +1,201 @@
+"""Correction tools in the real studio window: brush, eraser, lasso, polygon, flood fill, commands, undo and redo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from tests.gui.edit_helpers import click, drag, scene_pos, view_point
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def studio(window, scene_files):  # noqa: ANN001, ANN201
+    """The window with the generated scene open (no prediction: the first edit starts from an empty mask)."""
+    image, _, _ = scene_files
+    window.open_paths([str(image)])
+    window.resize(900, 700)
+    window.canvas.fit()
+    return window
+
+
+def _tool(window, key: str) -> None:  # noqa: ANN001
+    QTest.keyClick(window.canvas, key)
+
+
+def test_a_brush_stroke_paints_under_the_cursor_and_undo_redo_restore_bit_for_bit(studio) -> None:  # noqa: ANN001
+    from u2studio.gui.tools import Tool
+
+    c, e = studio.controller, studio.editing.edits
+    _tool(studio, "B")
+    assert e.settings.tool is Tool.BRUSH
+    e.set_settings(size=20.0, hardness=1.0)
+    assert studio.canvas.zoom != pytest.approx(1.0)  # fit: the view is scaled, so mapping matters
+    drag(studio.canvas, [(60, 60), (120, 60), (180, 60)])
+    mask = c.doc.mask
+    assert mask[60, 60] == 255 and mask[60, 120] == 255 and mask[60, 180] == 255  # interpolated between events
+    assert mask[60, 100] == 255 and mask[90, 120] == 0 and mask[60, 210] == 0
+    after = mask.copy()
+    assert e.group.activeStack().count() == 1
+    studio.editing.actions["undo"].trigger()
+    assert not c.doc.mask.any()
+    QTest.keyClick(studio.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    np.testing.assert_array_equal(c.doc.mask, after)
+    # the same stroke through the engine directly gives the same pixels (the canvas only maps coordinates)
+    from u2studio.core.editing import BrushParams, MaskEditor
+
+    reference = MaskEditor(np.zeros_like(after))
+    reference.begin_stroke(BrushParams(radius=10.0, hardness=1.0))
+    for point in [(60, 60), (120, 60), (180, 60)]:
+        reference.add_point(*scene_pos(studio.canvas, *point))
+    reference.end_stroke()
+    np.testing.assert_array_equal(reference.mask, after)
+
+
+def test_eraser_removes_what_the_brush_painted(studio) -> None:  # noqa: ANN001
+    c, e = studio.controller, studio.editing.edits
+    e.set_settings(size=40.0, hardness=1.0)
+    _tool(studio, "B")
+    drag(studio.canvas, [(100, 100), (200, 100)])
+    _tool(studio, "E")
+    e.set_settings(size=10.0)
+    drag(studio.canvas, [(150, 80), (150, 120)])
+    assert c.doc.mask[100, 110] == 255 and c.doc.mask[100, 150] == 0
+    assert e.group.activeStack().count() == 2
+    studio.editing.actions["undo"].trigger()
+    assert c.doc.mask[100, 150] == 255
+
+
+def test_lasso_fills_the_drawn_shape_and_alt_cuts(studio) -> None:  # noqa: ANN001
+    c = studio.controller
+    _tool(studio, "L")
+    drag(studio.canvas, [(50, 50), (150, 50), (150, 150), (50, 150)])
+    mask = c.doc.mask
+    assert mask[100, 100] == 255 and mask[30, 100] == 0 and mask[100, 170] == 0
+    assert (mask[60:140, 60:140] == 255).all()
+    drag(studio.canvas, [(80, 80), (120, 80), (120, 120), (80, 120)], Qt.KeyboardModifier.AltModifier)
+    assert c.doc.mask[100, 100] == 0 and c.doc.mask[60, 60] == 255
+
+
+def test_polygon_closes_with_enter_even_though_shortcuts_use_keys(studio) -> None:  # noqa: ANN001
+    c = studio.controller
+    _tool(studio, "P")
+    for x, y in [(40, 40), (200, 40), (120, 200)]:
+        click(studio.canvas, x, y)
+    assert not c.doc.mask.any() if c.doc.mask is not None else True
+    QTest.keyClick(studio.canvas, Qt.Key.Key_Return)
+    assert c.doc.mask[80, 120] == 255 and c.doc.mask[200, 40] == 0
+
+
+def test_flood_fill_matches_the_engine_and_grow_invert_are_undoable(studio) -> None:  # noqa: ANN001
+    from u2studio.core.editing import MaskEditor
+
+    c, e = studio.controller, studio.editing.edits
+    _tool(studio, "G")
+    e.set_settings(tolerance=30.0)
+    click(studio.canvas, 20, 20)
+    x, y = scene_pos(studio.canvas, 20, 20)
+    reference = MaskEditor(np.zeros(c.doc.rgb.shape[:2], np.uint8), image=c.doc.rgb)
+    reference.flood_fill(x, y, tolerance=30.0)
+    np.testing.assert_array_equal(c.doc.mask, reference.mask)
+    assert c.doc.mask.any()
+    e.set_settings(morph_radius=3)
+    studio.editing.actions["grow"].trigger()
+    reference.grow(3)
+    np.testing.assert_array_equal(c.doc.mask, reference.mask)
+    studio.editing.actions["invert"].trigger()
+    reference.invert()
+    np.testing.assert_array_equal(c.doc.mask, reference.mask)
+    for _ in range(2):
+        studio.editing.actions["undo"].trigger()
+    reference.undo()
+    reference.undo()
+    np.testing.assert_array_equal(c.doc.mask, reference.mask)
+
+
+def test_brush_size_keys_and_the_outline_follow_in_image_pixels(studio) -> None:  # noqa: ANN001
+    e = studio.editing.edits
+    e.set_settings(size=20.0)
+    QTest.keyClick(studio.canvas, Qt.Key.Key_BracketRight)
+    assert e.settings.size == pytest.approx(24.0)
+    QTest.keyClick(studio.canvas, Qt.Key.Key_BracketLeft)
+    assert e.settings.size == pytest.approx(20.0)
+    cursor = studio.editing.input.cursor
+    QTest.mouseMove(studio.canvas.viewport(), view_point(studio.canvas, 100, 80))
+    assert cursor.isVisible() and cursor.radius == pytest.approx(10.0)
+    assert abs(cursor.pos().x() - 100) < 2 / studio.canvas.zoom and abs(cursor.pos().y() - 80) < 2 / studio.canvas.zoom
+    # Ctrl+drag to the right makes the brush bigger
+    viewport = studio.canvas.viewport()
+    start = view_point(studio.canvas, 100, 80)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start)
+    QTest.mouseMove(viewport, start + QPointF(150, 0).toPoint())
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, start + QPointF(150, 0).toPoint())
+    assert e.settings.size == pytest.approx(40.0, rel=0.05)
+    assert studio.controller.doc.mask is None or not studio.controller.doc.mask.any()  # sizing does not paint
+
+
+def test_switching_images_keeps_each_images_edits_and_undo_stack(window, tmp_path: Path) -> None:  # noqa: ANN001
+    from u2studio.core.imageio import save_png
+    from u2studio.core.synthetic import scene
+
+    paths = [save_png(tmp_path / f"s{i}.png", scene(200, 150, seed=i)[0]) for i in range(2)]
+    window.open_paths([str(p) for p in paths])
+    c, e = window.controller, window.editing.edits
+    c.select(0)
+    e.set_settings(size=10.0, hardness=1.0)
+    _tool(window, "B")
+    drag(window.canvas, [(50, 50), (60, 50)])
+    first = c.doc.mask.copy()
+    c.select(1)
+    drag(window.canvas, [(120, 100), (130, 100)])
+    drag(window.canvas, [(120, 120), (130, 120)])
+    second = c.doc.mask.copy()
+    assert e.group.activeStack().count() == 2
+    c.select(0)
+    np.testing.assert_array_equal(c.doc.mask, first)
+    assert e.group.activeStack().count() == 1
+    window.editing.actions["undo"].trigger()
+    assert not c.doc.mask.any()
+    c.select(1)
+    np.testing.assert_array_equal(c.doc.mask, second)
+    window.editing.actions["undo"].trigger()
+    assert c.doc.mask[120, 125] == 0 and c.doc.mask[100, 125] == 255
+
+
+def test_help_lists_every_shortcut_from_the_actions(studio) -> None:  # noqa: ANN001
+    panel = studio.editing.show_help()
+    rows = dict(panel.rows())
+    keys = " | ".join(rows.values())
+    for key in ("B", "E", "L", "P", "G", "R", "Ctrl+Z", "Ctrl+Y", "[", "]", "F1", "Ctrl+O"):
+        assert key in keys.split(" | ") or any(key in v.split(" or ") for v in rows.values()), key
+    assert any(text.startswith("Brush") for text in rows)
+
+
+def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_files) -> None:  # noqa: ANN001
+    import cv2
+
+    _, _, truth = scene_files
+    c, e = studio.controller, studio.editing.edits
+    rough = cv2.dilate(truth, np.ones((13, 13), np.uint8))  # 6 px too wide all round
+    c.doc.mask = rough.copy()
+    c.doc.mask_changed(None, edited=False)
+    QTest.keyClick(studio.canvas, "R")
+    e.set_settings(refine_width=30.0)
+    ys, xs = np.nonzero(truth[:, :160])
+    # draw down the object's left edge, row by row
+    rows = list(range(int(ys.min()) + 10, int(ys.max()) - 10, 8))
+    path = [(float(xs[ys == r].min()), float(r)) for r in rows if (ys == r).any()]
+    drag(studio.canvas, path)
+    changed = c.doc.mask != rough
+    assert changed.any()
+    cy, cx = np.nonzero(changed)
+    assert cy.min() >= rows[0] - 20 and cy.max() <= rows[-1] + 20 and cx.max() <= max(p[0] for p in path) + 20
+    before = np.abs(rough.astype(int) - truth).sum()
+    assert np.abs(c.doc.mask.astype(int) - truth).sum() < before  # closer to the truth
+    studio.editing.actions["undo"].trigger()
+    np.testing.assert_array_equal(c.doc.mask, rough)

@@ -1,0 +1,256 @@
+"""Correction logic of the studio: one EditSession per image, the undo group, tool settings, commands, recovery.
+
+Widgets and the canvas input only call into this; it never touches a widget.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoGroup
+
+from u2studio.core.document import DocStatus, ImageDocument, Region
+from u2studio.core.editing import EditRecord, MaskEditor
+from u2studio.core.editing.autosave import Session, discard, find_recoverable, recover
+from u2studio.gui.controller import StudioController
+from u2studio.gui.edit_session import EditSession
+from u2studio.gui.tools import Tool, ToolSettings, clamp_size
+
+DEFAULT_AUTOSAVE_S = 3.0
+
+
+def autosave_interval() -> float:
+    """Seconds between autosaves (U2STUDIO_AUTOSAVE_S overrides the default, e.g. for tests)."""
+    try:
+        return max(0.0, float(os.environ.get("U2STUDIO_AUTOSAVE_S", DEFAULT_AUTOSAVE_S)))
+    except ValueError:
+        return DEFAULT_AUTOSAVE_S
+
+
+class EditController(QObject):
+    """Owns the edit sessions of the studio's documents and runs the correction commands on the shown one."""
+
+    settings_changed = Signal(object)  # ToolSettings
+    edited = Signal()
+
+    def __init__(self, studio: StudioController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.studio = studio
+        self.settings = ToolSettings()
+        self.group = QUndoGroup(self)
+        self.sessions: dict[int, EditSession] = {}
+        self.autosave_interval = autosave_interval()
+        self._starting = False
+        studio.current_changed.connect(self._current_changed)
+        studio.prediction_arrived.connect(self._prediction_arrived)
+        studio.mask_saved.connect(self._saved)
+
+    # ----- settings -------------------------------------------------------------------
+    def set_settings(self, **changes: object) -> None:
+        """Change tool options (tool, size, hardness, ...)."""
+        if "size" in changes:
+            changes["size"] = clamp_size(float(changes["size"]))  # type: ignore[arg-type]
+        new = replace(self.settings, **changes)  # type: ignore[arg-type]
+        if new != self.settings:
+            self.settings = new
+            self.settings_changed.emit(new)
+
+    def set_tool(self, tool: Tool) -> None:
+        """Pick the tool for left-drags on the canvas."""
+        self.set_settings(tool=tool)
+
+    def scale_size(self, factor: float) -> None:
+        """Make the brush bigger (factor > 1) or smaller."""
+        self.set_settings(size=self.settings.size * factor)
+
+    # ----- sessions -------------------------------------------------------------------
+    def session(self, doc: ImageDocument | None = None, create: bool = True) -> EditSession | None:
+        """The edit session of ``doc`` (the shown one by default); created on first use, with an empty mask if none."""
+        doc = self.studio.doc if doc is None else doc
+        if doc is None or doc.rgb is None:
+            return None
+        current = self.sessions.get(id(doc))
+        if current is not None and current.editor.mask is doc.mask:
+            return current
+        if not create:
+            return None
+        if current is not None:  # the mask was replaced (new threshold or prediction): a fresh history
+            self._drop(doc, current, discard_session=True)
+        if doc.mask is None:
+            doc.mask = np.zeros(doc.rgb.shape[:2], np.uint8)
+        return self._start(doc, recovered=False)
+
+    def _start(self, doc: ImageDocument, recovered: bool) -> EditSession:
+        session = EditSession(
+            doc, self.studio.presenter.options.threshold, autosave_interval=self.autosave_interval,
+            recovered=recovered, parent=self,
+        )
+        self.sessions[id(doc)] = session
+        self.group.addStack(session.stack)
+        session.stack.cleanChanged.connect(self._clean_changed)
+        doc.add_mask_listener(self._mask_changed)
+        if doc is self.studio.doc:
+            self.group.setActiveStack(session.stack)
+        self._starting = True
+        try:
+            doc.mask_changed(None, edited=False)  # the mask array is now the editor's
+        finally:
+            self._starting = False
+        return session
+
+    def _drop(self, doc: ImageDocument, session: EditSession, discard_session: bool) -> None:
+        session.close(discard=discard_session)
+        session.stack.cleanChanged.disconnect(self._clean_changed)
+        self.group.removeStack(session.stack)
+        session.stack.deleteLater()
+        doc.remove_mask_listener(self._mask_changed)
+        self.sessions.pop(id(doc), None)
+
+    def _clean_changed(self, _clean: bool) -> None:
+        for session in self.sessions.values():
+            if session.stack is self.sender():
+                self._notify(session.doc)
+
+    def _notify(self, doc: ImageDocument) -> None:
+        """Tell the file list that ``doc``'s state changed."""
+        if doc in self.studio.documents:
+            self.studio.document_updated.emit(self.studio.documents.index(doc))
+
+    def _mask_changed(self, doc: ImageDocument, region: Region) -> None:
+        session = self.sessions.get(id(doc))
+        if self._starting or session is None or session.editor.mask is not doc.mask:
+            return  # a new prediction or threshold replaced the mask: not an edit
+        if doc.status in (DocStatus.NOT_RUN, DocStatus.PREDICTED, DocStatus.SAVED):
+            doc.status = DocStatus.EDITED
+            self._notify(doc)
+        if doc is self.studio.doc:
+            self.studio.schedule_metrics()
+            self.edited.emit()
+
+    def _current_changed(self, _row: int) -> None:
+        doc = self.studio.doc
+        session = self.sessions.get(id(doc)) if doc is not None else None
+        self.group.setActiveStack(session.stack if session is not None else None)
+
+    def _prediction_arrived(self, doc: ImageDocument) -> None:
+        session = self.sessions.get(id(doc))
+        if session is not None and session.editor.mask is doc.mask:
+            session.set_prediction(doc.prediction, self.studio.presenter.options.threshold)
+
+    def _saved(self, doc: ImageDocument) -> None:
+        session = self.sessions.get(id(doc))
+        if session is not None and session.editor.mask is doc.mask:
+            session.mark_saved()
+
+    # ----- edits ------------------------------------------------------------------------
+    def editor(self) -> MaskEditor | None:
+        """The shown image's editor (created on demand)."""
+        session = self.session()
+        return None if session is None else session.editor
+
+    def push(self, record: EditRecord | None) -> None:
+        """Record an edit of the shown image as one undo step."""
+        session = self.session()
+        if session is not None and record is not None:
+            session.push(record)
+
+    def run(self, operation: Callable[[MaskEditor], EditRecord | None]) -> EditRecord | None:
+        """Apply ``operation`` to the shown image's editor and push its record."""
+        session = self.session()
+        if session is None:
+            self.studio.notes.warning("Open an image first.")
+            return None
+        if session.editor.in_stroke:
+            session.push(session.editor.end_stroke())
+        record = operation(session.editor)
+        session.push(record)
+        return record
+
+    def grow(self) -> None:
+        """Dilate the mask by the tool options' radius."""
+        self.run(lambda e: e.grow(self.settings.morph_radius))
+
+    def shrink(self) -> None:
+        """Erode the mask by the tool options' radius."""
+        self.run(lambda e: e.shrink(self.settings.morph_radius))
+
+    def smooth(self) -> None:
+        """Remove specks and fill pinholes up to the tool options' radius."""
+        self.run(lambda e: e.smooth(self.settings.morph_radius))
+
+    def invert(self) -> None:
+        """Swap foreground and background."""
+        self.run(lambda e: e.invert())
+
+    def clear(self) -> None:
+        """Make the whole mask background."""
+        self.run(lambda e: e.clear())
+
+    def reset(self) -> None:
+        """Go back to the model's prediction."""
+        self.run(lambda e: e.reset_to_prediction())
+
+    def undo(self) -> None:
+        """Undo the newest step of the shown image (a stroke in progress is finished first)."""
+        self._finish_stroke()
+        self.group.undo()
+
+    def redo(self) -> None:
+        """Redo the last undone step of the shown image."""
+        self._finish_stroke()
+        self.group.redo()
+
+    def _finish_stroke(self) -> None:
+        session = self.session(create=False)
+        if session is not None and session.editor.in_stroke:
+            session.push(session.editor.end_stroke())
+
+    # ----- saving, closing, recovery -------------------------------------------------------
+    def unsaved(self) -> list[ImageDocument]:
+        """Documents with edits not saved yet."""
+        return [s.doc for s in self.sessions.values() if s.unsaved and s.editor.mask is s.doc.mask]
+
+    def flush_autosaves(self) -> None:
+        """Write every pending autosave now."""
+        for session in self.sessions.values():
+            session.autosaver.flush()
+
+    def shutdown(self, *, discard_unsaved: bool) -> None:
+        """Stop every autosaver: a last write, or delete the sessions of unsaved images when discarding."""
+        for session in list(self.sessions.values()):
+            self._drop(session.doc, session, discard_session=discard_unsaved and session.unsaved)
+
+    @staticmethod
+    def recoverable() -> list[Session]:
+        """Autosaved sessions a crash left behind (newest first)."""
+        return find_recoverable()
+
+    def recover(self, saved: Session) -> ImageDocument | None:
+        """Open the session's image and put the recovered mask on it (pixel-identical to the autosave)."""
+        mask = recover(saved)
+        self.studio.open_paths([str(saved.image_path)])
+        doc = next((d for d in self.studio.documents if d.path.resolve() == saved.image_path.resolve()), None)
+        if doc is None or not self.studio.ensure_loaded(doc) or doc.rgb is None:
+            return None
+        if doc.rgb.shape[:2] != mask.shape:
+            self.studio.notes.error(f"{doc.name} changed size since the autosave; the recovered mask does not fit.")
+            return None
+        old = self.sessions.get(id(doc))
+        if old is not None:
+            self._drop(doc, old, discard_session=False)
+        doc.mask = mask
+        doc.status = DocStatus.EDITED
+        self._start(doc, recovered=True)
+        self.studio.select(self.studio.documents.index(doc))
+        self._notify(doc)
+        self.studio.notes.info(f"Recovered the unsaved mask of {doc.name}")
+        return doc
+
+    @staticmethod
+    def discard(saved: Session) -> None:
+        """Forget an autosaved session."""
+        discard(saved)

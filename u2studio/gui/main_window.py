@@ -102,11 +102,6 @@ class MainWindow(QMainWindow):
         column.addWidget(self.view_panel)
         column.addWidget(self.metrics)
         column.addStretch(1)
-<<<<<<< HEAD
-        view_dock = self._dock("View", side, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(view_dock, self._dock("Fine-tune", self.training, Qt.DockWidgetArea.RightDockWidgetArea))
-        view_dock.raise_()
-=======
         # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
         # forcing a tall minimum height on the window
         scroller = QScrollArea()
@@ -115,8 +110,9 @@ class MainWindow(QMainWindow):
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroller.setMinimumWidth(side.sizeHint().width() + 12)
-        self._dock("View", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
->>>>>>> editgui
+        view_dock = self._dock("View", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(view_dock, self._dock("Fine-tune", self.training, Qt.DockWidgetArea.RightDockWidgetArea))
+        view_dock.raise_()
         self.resizeDocks([self.findChild(QDockWidget, "images")], [230], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self) -> None:

@@ -52,3 +52,16 @@ def test_threshold_outside_unit_interval_is_an_error() -> None:
 
 def test_clip_region_keeps_regions_inside_bounds() -> None:
     assert clip_region((-5, -5, 3, 100), (0, 0, 10, 10)) == (0, 0, 3, 10)
+
+
+def test_edit_effort_counts_strokes_and_caps_idle_gaps() -> None:
+    from pathlib import Path
+
+    from u2studio.core.document import IDLE_CAP_S, ImageDocument, count_edit
+
+    doc = ImageDocument(Path("x.png"))
+    last = count_edit(doc, 100.0, None)  # the first edit starts the clock
+    last = count_edit(doc, 104.5, last)
+    last = count_edit(doc, 104.5 + 3600, last)  # an hour away counts as the idle cap
+    assert doc.strokes == 3
+    assert doc.edit_seconds == 4.5 + IDLE_CAP_S

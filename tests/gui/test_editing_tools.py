@@ -42,6 +42,7 @@ def test_a_brush_stroke_paints_under_the_cursor_and_undo_redo_restore_bit_for_bi
     assert mask[60, 100] == 255 and mask[90, 120] == 0 and mask[60, 210] == 0
     after = mask.copy()
     assert e.group.activeStack().count() == 1
+    assert c.doc.strokes == 1  # the dataset export records the effort
     studio.editing.actions["undo"].trigger()
     assert not c.doc.mask.any()
     QTest.keyClick(studio.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

@@ -29,6 +29,17 @@ class DocStatus(enum.Enum):
     FAILED = "failed"
 
 
+IDLE_CAP_S = 30.0
+
+
+def count_edit(doc: ImageDocument, now: float, last: float | None) -> float:
+    """Add one hand edit to the document's effort (strokes, active seconds); returns ``now``."""
+    doc.strokes += 1
+    if last is not None:
+        doc.edit_seconds += min(max(now - last, 0.0), IDLE_CAP_S)
+    return now
+
+
 @dataclass
 class ImageDocument:
     """One opened image and everything the studio knows about it."""
@@ -45,6 +56,8 @@ class ImageDocument:
     model_name: str | None = None
     error: str | None = None
     mask_version: int = 0
+    strokes: int = 0  # edits made by hand (one per stroke or command), for the dataset's effort statistics
+    edit_seconds: float = 0.0  # active editing time: gaps between edits, each capped at IDLE_CAP_S
     _listeners: list[MaskListener] = field(default_factory=list, repr=False, compare=False)
 
     @property

@@ -6,11 +6,13 @@ write; every change of the editor becomes ``doc.mask_changed(box)`` (a region re
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from u2studio.core.document import DocStatus, ImageDocument, mask_from_prediction
+from u2studio.core.document import DocStatus, ImageDocument, count_edit, mask_from_prediction
 from u2studio.core.editing import EditRecord, MaskEditor, Rect
 from u2studio.core.editing.autosave import Autosaver
 from u2studio.gui.undo_command import EditCommand
@@ -36,6 +38,7 @@ class EditSession:
         doc.mask = self.editor.mask
         self.stack = QUndoStack(parent)
         self.recovered = recovered
+        self._last_edit: float | None = None
         self.autosaver = Autosaver(doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval)
         self.editor.add_listener(self._changed)
 
@@ -53,6 +56,7 @@ class EditSession:
         """Record an edit the editor already made as one undo step."""
         if record is not None:
             self.stack.push(EditCommand(self.editor, record))
+            self._last_edit = count_edit(self.doc, time.monotonic(), self._last_edit)
 
     def set_prediction(self, prediction: np.ndarray | None, threshold: float | None) -> None:
         """A new model result arrived for an edited image: it becomes what 'reset to prediction' restores."""

@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
     if action not in ("run", "test", "setup"):
         print(__doc__)
         return 2
-    ensure_venv("test,package" if action == "test" else "test")
+    ensure_venv("test,package")  # one environment for both commands, so neither reinstalls after the other
     ensure_qt_system_libraries()
     ensure_weights()
     py = str(venv_python())

@@ -100,3 +100,36 @@ def test_the_loop_dataset_panel_to_fine_tune_to_model_picker(window, qtbot, tmp_
     assert window.training.dataset.text() == str(ds.root)
     assert installed.args[0] == "from-dataset"
     assert (models_dir() / "from-dataset.safetensors").is_file()
+
+
+def test_a_layout_saved_by_an_older_version_is_ignored(qtbot, bundled_weights: Path) -> None:  # noqa: ANN001
+    """Docks added since the layout was saved still come up tabbed beside View, not squeezed by old geometry."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    from u2studio.gui.main_window import MainWindow
+    from u2studio.gui.settings import open_settings
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    docks = {d.objectName(): d for d in first.findChildren(QDockWidget)}
+    # an older release stacked its docks instead of tabbing them
+    for name in ("fine-tune", "dataset"):
+        first.removeDockWidget(docks[name])
+        first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, docks[name], Qt.Orientation.Vertical)
+        docks[name].show()
+    qtbot.wait(50)
+    assert "fine-tune" not in {d.objectName() for d in first.tabifiedDockWidgets(docks["view"])}
+    old_state = first.saveState()  # the previous release saved without a version (0)
+    first.close()
+    settings = open_settings()
+    settings.setValue("window_state", old_state)
+    settings.sync()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    view = win.findChild(QDockWidget, "view")
+    tabbed = {d.objectName() for d in win.tabifiedDockWidgets(view)}
+    assert {"fine-tune", "dataset"} <= tabbed
+    win.close()

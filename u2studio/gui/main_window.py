@@ -38,6 +38,8 @@ from u2studio.gui.training_panel import TrainingPanel
 from u2studio.gui.view_options import ViewMode, ViewOptions
 from u2studio.gui.view_panel import ViewPanel
 
+# bump when docks or toolbars change, so a layout saved by an older version is ignored instead of misapplied
+LAYOUT_VERSION = 3
 IMAGE_FILTER = "Images (*.bmp *.jpeg *.jpg *.png *.tif *.tiff *.webp)"  # u2studio.core.imageio.IMAGE_EXTENSIONS
 
 
@@ -329,7 +331,7 @@ class MainWindow(QMainWindow):
             self.resize(1400, 880)
         state = self.settings.value("window_state")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask about unsaved corrections, then save geometry, stop autosaving and stop the worker."""
@@ -337,7 +339,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))
         self.settings.sync()
         self.training.shutdown()
         self.controller.shutdown()

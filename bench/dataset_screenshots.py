@@ -13,22 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
-
-
-def wait_for(signal, timeout_ms: int = 120_000) -> None:  # noqa: ANN001
-    """Run the event loop until ``signal`` fires."""
-    loop = QEventLoop()
-    signal.connect(lambda *_: loop.quit())
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
-
-
-def settle(ms: int = 200) -> None:
-    """Let pending paints, timers and thumbnails run."""
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
+from screenshots import settle, wait_for  # bench/ is on sys.path when this script runs
 
 
 def main() -> int:

@@ -54,13 +54,17 @@ def is_image_path(path: Path) -> bool:
 def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Read any supported image file as upright RGB uint8, or raise ImageLoadError."""
     file_path = Path(path)
+    return decode_image(read_image_bytes(file_path), file_path)
+
+
+def read_image_bytes(path: Path) -> bytes:
+    """An image file's raw bytes, or ImageLoadError naming the file and the reason."""
     try:
-        data = file_path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        raise ImageLoadError(f"{file_path}: file not found") from None
+        raise ImageLoadError(f"{path}: file not found") from None
     except OSError as exc:
-        raise ImageLoadError(f"{file_path}: cannot read ({exc.strerror or exc})") from exc
-    return decode_image(data, file_path)
+        raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from u2studio.core.imageio import ImageLoadError, decode_image, encode_png
+from u2studio.core.imageio import decode_image, encode_png, read_image_bytes
 from u2studio.core.hashing import sha256_bytes, sha256_file  # noqa: F401  (re-exported for the dataset package)
 
 # Formats kept byte for byte: what the official U²-Net and DIS loaders (skimage.io) read as-is.
@@ -48,12 +48,7 @@ def prepare_image(image: str | os.PathLike[str] | bytes | np.ndarray, source: st
         raw, path = bytes(image), None
     else:
         path = Path(image)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ImageLoadError(f"{path}: file not found") from None
-        except OSError as exc:
-            raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+        raw = read_image_bytes(path)
     loaded = decode_image(raw, path)
     recorded_source = source if source is not None else (str(path.resolve()) if path else "")
     name = path.stem if path else (Path(source).stem if source else "")

@@ -53,26 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_studio(paths: list[str]) -> int:
-    """Open the studio window (with optional images or folders), or segment the sample without a GUI."""
-    try:
-        studio = importlib.import_module("u2studio.gui.app")
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not exc.name.startswith("u2studio.gui"):
-            raise
-        return _segment_sample()
-    return int(studio.run(paths))
+    """Open the studio window, with optional images or folders."""
+    from u2studio.gui.app import run
 
-
-def _segment_sample() -> int:
-    """Until the studio exists: segment the bundled sample image and say where the result is."""
-    from pathlib import Path
-
-    from u2studio.cli.segment import segment_files
-    from u2studio.core.paths import data_dir, sample_image
-
-    out = data_dir() / "sample-output"
-    failures = segment_files([sample_image()], out, "u2netp", "auto", cutout=True, progress=False)
-    if failures:
-        return 1
-    print(f"Segmented {sample_image()} -> {Path(out) / 'sample.png'} and {Path(out) / 'sample_cutout.png'}")
-    return 0
+    return int(run(paths))

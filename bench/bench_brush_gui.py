@@ -32,7 +32,7 @@ def main() -> int:
     from u2studio.core.document import ImageDocument
     from u2studio.core.synthetic import scene
     from u2studio.gui.app import create_window
-    from u2studio.gui.tools import Tool
+    from u2studio.gui.editing.tools import Tool
 
     rgb, truth = scene(args.width, args.height)
     window = create_window([])

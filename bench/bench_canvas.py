@@ -26,9 +26,9 @@ def main() -> int:
     from u2studio.core.document import ImageDocument
     from u2studio.core.synthetic import scene
     from u2studio.gui.app import application
-    from u2studio.gui.canvas import Canvas
-    from u2studio.gui.overlay_presenter import OverlayPresenter
-    from u2studio.gui.view_options import ViewOptions
+    from u2studio.gui.canvas.canvas import Canvas
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+    from u2studio.gui.canvas.view_options import ViewOptions
 
     app = application()
     rgb, mask = scene(args.width, args.height)

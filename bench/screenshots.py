@@ -41,7 +41,7 @@ def main() -> int:
     from u2studio.core.imageio import save_png
     from u2studio.core.synthetic import scene
     from u2studio.gui.app import create_window
-    from u2studio.gui.view_options import ViewMode
+    from u2studio.gui.canvas.view_options import ViewMode
 
     scratch = Path(tempfile.mkdtemp(prefix="u2shots-"))
     rgb, mask = scene(1280, 960, seed=11)

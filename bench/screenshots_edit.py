@@ -28,7 +28,7 @@ def main() -> int:
     from u2studio.core.imageio import save_png
     from u2studio.core.synthetic import scene
     from u2studio.gui.app import create_window
-    from u2studio.gui.tools import Tool
+    from u2studio.gui.editing.tools import Tool
 
     if args.image:
         image = Path(args.image)

@@ -10,7 +10,8 @@ import torch
 
 from u2studio.models import create_model
 from u2studio.models.checkpoint import CheckpointError, detect_arch, read_state_dict
-from u2studio.models.store import import_checkpoint, list_models, resolve_model
+from u2studio.models.importer import import_checkpoint
+from u2studio.models.store import list_models, resolve_model
 
 
 class _WritesAFile:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.data import DataError, TrainDataset, ValDataset, collect, dataset_hashes, discover, hash_split
+from u2studio.training.data import DataError, TrainDataset, ValDataset, collect, dataset_hashes, discover, hash_split
 from u2studio.core.imageio import save_png
 from u2studio.core.synthetic import scene
 from u2studio.models.config import CONFIGS

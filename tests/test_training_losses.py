@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.losses import (
+from u2studio.training.losses import (
     SSIM_C1, SSIM_C2, bce_loss, deep_supervision, feature_sync, gaussian_window, get_loss, hybrid_loss, iou_loss,
     ssim_loss,
 )

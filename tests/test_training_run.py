@@ -177,7 +177,7 @@ def test_isnet_intermediate_supervision(data: Path, tmp_path: Path) -> None:
 
 
 def test_bad_options_fail_clearly(data: Path, tmp_path: Path) -> None:
-    from training.cli import main
+    from u2studio.training.cli import main
 
     assert main(["--data", str(tmp_path / "nothing"), "--arch", "u2netp", "--out", str(tmp_path / "r")]) == 2
     assert main(["--data", str(data), "--arch", "u2netp", "--init", "scratch", "--interm-sup",

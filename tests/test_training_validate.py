@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.validate import compute_metrics, is_better, max_f
+from u2studio.training.validate import compute_metrics, is_better, max_f
 
 
 def test_hand_computed_maxf_and_mae() -> None:

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from training.trainer import main
+    from .trainer import main
 
     return main(args)
 

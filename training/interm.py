@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from training import distributed as D
-from training.losses import bce_loss, deep_supervision
-from training.steps import autocast_for, batch_loader, epoch_batches
-from training.validate import max_f
+from . import distributed as D
+from .losses import bce_loss, deep_supervision
+from .steps import autocast_for, batch_loader, epoch_batches
+from .validate import max_f
 from u2studio.models.isnet import ISNetGTEncoder
 
 GT_EPOCH_OFFSET = 1_000_000

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from training.losses import LossFn, deep_supervision, feature_sync
-from training.validate import compute_metrics
+from .losses import LossFn, deep_supervision, feature_sync
+from .validate import compute_metrics
 from u2studio.inference.predictor import postprocess
 from u2studio.models.config import ModelConfig
 

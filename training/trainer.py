@@ -11,18 +11,18 @@ from typing import Any
 import torch
 from torch import nn
 
-from training import distributed as D
-from training import state as S
-from training.data import TrainDataset, ValDataset, collect, dataset_hashes
-from training.interm import gt_masks_for, train_gt_encoder
-from training.losses import get_loss
-from training.progress import Reporter, plot_curves
-from training.setup import (
+from . import distributed as D
+from . import state as S
+from .data import TrainDataset, ValDataset, collect, dataset_hashes
+from .interm import gt_masks_for, train_gt_encoder
+from .losses import get_loss
+from .progress import Reporter, plot_curves
+from .setup import (
     FINETUNE_LR, SCRATCH_LR, build_model, configure_threads, make_optimizer, pick_device, prepare_batchnorm,
     seed_everything, sizes_for,
 )
-from training.steps import batch_loader, compute_loss, epoch_batches, evaluate
-from training.validate import available_metrics, is_better
+from .steps import batch_loader, compute_loss, epoch_batches, evaluate
+from .validate import available_metrics, is_better
 from u2studio.models.checkpoint import CheckpointError, load_into, read_state_dict
 from u2studio.models.config import CONFIGS
 from u2studio.models.isnet import ISNetGTEncoder

@@ -147,7 +147,7 @@ def check_overlays(state: State) -> str:
 
 def check_qt_render(state: State) -> str:
     """Paint the relaxed-zone overlay into a QImage offscreen; it must match the numpy composite."""
-    from u2studio.gui.selftest_render import paint_overlay
+    from u2studio.gui.shell.selftest_render import paint_overlay
 
     assert state.image is not None and state.zone_rgba is not None
     painted = paint_overlay(state.image, state.zone_rgba)

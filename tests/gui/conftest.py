@@ -24,7 +24,7 @@ def window(qtbot, bundled_weights: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     """
     from PySide6.QtWidgets import QMessageBox
 
-    from u2studio.gui.main_window import MainWindow
+    from u2studio.gui.shell.main_window import MainWindow
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 

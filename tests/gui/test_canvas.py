@@ -12,7 +12,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def canvas(qtbot):  # noqa: ANN001, ANN201
-    from u2studio.gui.canvas import Canvas
+    from u2studio.gui.canvas.canvas import Canvas
 
     view = Canvas()
     view.resize(400, 300)
@@ -22,7 +22,7 @@ def canvas(qtbot):  # noqa: ANN001, ANN201
 
 
 def _image(width: int = 64, height: int = 48):  # noqa: ANN202
-    from u2studio.gui.qimage import rgb_to_qimage
+    from u2studio.gui.common.qimage import rgb_to_qimage
 
     rgb = np.zeros((height, width, 3), np.uint8)
     rgb[::2, ::2] = 255
@@ -57,7 +57,7 @@ def test_high_zoom_is_pixel_exact(canvas, qtbot) -> None:  # noqa: ANN001
 
 def test_mask_edit_in_a_region_repaints_only_that_region(canvas) -> None:  # noqa: ANN001
     from u2studio.core.document import ImageDocument
-    from u2studio.gui.overlay_presenter import OverlayPresenter
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
 
     doc = ImageDocument(Path("r.png"), rgb=np.full((40, 50, 3), 90, np.uint8))
     doc.set_prediction(np.zeros((40, 50), np.float32), (), (), 0.5)
@@ -75,8 +75,8 @@ def test_mask_edit_in_a_region_repaints_only_that_region(canvas) -> None:  # noq
 
 def test_geometry_and_recent_files_persist(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     from u2studio.core.imageio import save_png
-    from u2studio.gui.main_window import MainWindow
-    from u2studio.gui.settings import open_settings, recent_files
+    from u2studio.gui.shell.main_window import MainWindow
+    from u2studio.gui.shell.settings import open_settings, recent_files
 
     image = save_png(tmp_path / "p.png", np.zeros((10, 10, 3), np.uint8))
     first = MainWindow()

@@ -200,7 +200,7 @@ def test_a_damaged_manifest_is_reported_and_no_export_happens_without_a_dataset(
 
 
 def test_recent_datasets_and_the_annotator_persist(window, qtbot, tmp_path: Path, bundled_weights: Path) -> None:  # noqa: ANN001
-    from u2studio.gui.main_window import MainWindow
+    from u2studio.gui.shell.main_window import MainWindow
 
     ds = _filled_dataset(tmp_path)
     window.dataset.session.open(ds.root)
@@ -219,7 +219,7 @@ def test_recent_datasets_and_the_annotator_persist(window, qtbot, tmp_path: Path
 def test_a_full_disk_and_other_os_errors_read_as_sentences() -> None:
     import errno
 
-    from u2studio.gui.dataset_jobs import describe_error
+    from u2studio.gui.dataset.jobs import describe_error
 
     assert describe_error(OSError(errno.ENOSPC, "No space left on device")) == "the disk is full; nothing was written"
     assert describe_error(PermissionError(errno.EACCES, "Permission denied", "/x/gt")) == "cannot write: Permission denied (/x/gt)"

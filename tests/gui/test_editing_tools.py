@@ -29,7 +29,7 @@ def _tool(window, key: str) -> None:  # noqa: ANN001
 
 
 def test_a_brush_stroke_paints_under_the_cursor_and_undo_redo_restore_bit_for_bit(studio) -> None:  # noqa: ANN001
-    from u2studio.gui.tools import Tool
+    from u2studio.gui.editing.tools import Tool
 
     c, e = studio.controller, studio.editing.edits
     _tool(studio, "B")

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.gui
 def test_brush_edits_update_relaxed_zone_and_metrics_against_the_prediction(window, scene_files, qtbot) -> None:  # noqa: ANN001
     from u2studio.core import overlays
     from u2studio.core.mask_metrics import compare
-    from u2studio.gui.layer_item import LayerItem
-    from u2studio.gui.qimage import rgba_to_qimage
+    from u2studio.gui.canvas.layer_item import LayerItem
+    from u2studio.gui.common.qimage import rgba_to_qimage
 
     image, _, _ = scene_files
     window.open_paths([str(image)])

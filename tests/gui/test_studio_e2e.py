@@ -15,7 +15,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_open_run_toggle_every_overlay_and_save(window, qtbot, scene_files, tmp_path: Path) -> None:  # noqa: ANN001
-    from u2studio.gui.view_options import ViewMode
+    from u2studio.gui.canvas.view_options import ViewMode
 
     image, reference, true_mask = scene_files
     c = window.controller
@@ -71,7 +71,7 @@ def test_open_run_toggle_every_overlay_and_save(window, qtbot, scene_files, tmp_
 
 
 def test_a_corrupt_file_shows_an_error_notification_and_the_studio_goes_on(window, scene_files, tmp_path: Path) -> None:  # noqa: ANN001
-    from u2studio.gui.notifications import Level
+    from u2studio.gui.common.notifications import Level
 
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
@@ -109,7 +109,7 @@ def test_run_all_reports_progress_and_predicts_every_image(window, qtbot, tmp_pa
 
 
 def test_a_worker_notice_such_as_a_cpu_fallback_becomes_a_warning_toast(window, qtbot) -> None:  # noqa: ANN001
-    from u2studio.gui.notifications import Level
+    from u2studio.gui.common.notifications import Level
 
     window.controller.client.worker.notice.emit("CUDA ran out of memory; this image runs on the CPU instead")
     qtbot.waitUntil(lambda: any(n.level is Level.WARNING for n in window.notes.history), timeout=2000)

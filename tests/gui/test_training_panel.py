@@ -107,8 +107,8 @@ def test_a_layout_saved_by_an_older_version_is_ignored(qtbot, bundled_weights: P
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDockWidget
 
-    from u2studio.gui.main_window import MainWindow
-    from u2studio.gui.settings import open_settings
+    from u2studio.gui.shell.main_window import MainWindow
+    from u2studio.gui.shell.settings import open_settings
 
     first = MainWindow()
     qtbot.addWidget(first)

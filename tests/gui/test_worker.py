@@ -16,7 +16,7 @@ pytestmark = pytest.mark.gui
 @pytest.fixture
 def client(qtbot, bundled_weights: Path):  # noqa: ANN001, ANN201
     """A real InferenceClient with its worker thread, stopped after the test."""
-    from u2studio.gui.inference_client import InferenceClient
+    from u2studio.gui.inference.client import InferenceClient
 
     c = InferenceClient()
     yield c

@@ -7,7 +7,7 @@ import argparse
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the subcommand."""
-    from training.cli import add_arguments
+    from u2studio.training.cli import add_arguments
 
     p = sub.add_parser("train", help="train or fine-tune U²-Net, U²-Net† or IS-Net on mask folders")
     add_arguments(p)
@@ -15,6 +15,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     """Train; the exit code is 0 on success, 3 when the loss stopped being finite."""
-    from training.cli import run as train_run
+    from u2studio.training.cli import run as train_run
 
     return train_run(args)

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"bundled U²-Net† weights: {path}")
             return 0
         if args.action == "import":
-            from u2studio.models.store import import_checkpoint
+            from u2studio.models.importer import import_checkpoint
 
             entry = import_checkpoint(args.checkpoint, name=args.name, arch=args.arch)
             print(f"imported {args.checkpoint} as {entry.name!r} ({entry.arch}) -> {entry.path}")

@@ -8,8 +8,8 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from u2studio.gui.main_window import MainWindow
-from u2studio.gui.style import apply_theme
+from u2studio.gui.shell.main_window import MainWindow
+from u2studio.gui.common.style import apply_theme
 
 
 def application() -> QApplication:

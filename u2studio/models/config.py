@@ -41,3 +41,10 @@ CONFIGS: dict[str, ModelConfig] = {
     "u2netp": ModelConfig("u2netp", 320, IMAGENET_MEAN, IMAGENET_STD, "max", 0, U2NET_SIDES, 320, 288),
     "isnet": ModelConfig("isnet", 1024, (0.5, 0.5, 0.5), (1.0, 1.0, 1.0), "unit", 0, ISNET_SIDES, 1024, 1024),
 }
+
+# What to do when an architecture has no installed weights.
+BUNDLED_HINTS = {
+    "u2netp": "run `u2studio weights fetch` (the set-up does this) to install the bundled U²-Net† weights",
+    "u2net": "import the official u2net.pth with `u2studio weights import u2net.pth`",
+    "isnet": "import the official isnet-general-use.pth with `u2studio weights import isnet-general-use.pth`",
+}

@@ -9,16 +9,12 @@ from pathlib import Path
 from torch import nn
 
 from u2studio.models.checkpoint import CheckpointError, load_into, read_metadata, read_state_dict
-from u2studio.models.config import CONFIGS, ModelConfig
+from u2studio.models.config import BUNDLED_HINTS, CONFIGS, ModelConfig
 from u2studio.models.isnet import isnet
+from u2studio.models.store import find_weights
 from u2studio.models.u2net import u2net, u2netp
 
 BUILDERS: dict[str, Callable[[], nn.Module]] = {"u2net": u2net, "u2netp": u2netp, "isnet": isnet}
-BUNDLED_HINTS = {
-    "u2netp": "run `u2studio weights fetch` (the set-up does this) to install the bundled U²-Net† weights",
-    "u2net": "import the official u2net.pth with `u2studio weights import u2net.pth`",
-    "isnet": "import the official isnet-general-use.pth with `u2studio weights import isnet-general-use.pth`",
-}
 
 
 def architectures() -> list[str]:
@@ -49,8 +45,6 @@ def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -
     if pretrained is False or pretrained is None:
         return model
     if pretrained is True:
-        from u2studio.models.store import find_weights
-
         path = find_weights(name)
         if path is None:
             raise CheckpointError(f"no weights installed for {name!r}: {BUNDLED_HINTS[name]}")

@@ -18,7 +18,7 @@ from u2studio.models.checkpoint import (
     read_state_dict,
     save_weights,
 )
-from u2studio.models.config import CONFIGS
+from u2studio.models.config import BUNDLED_HINTS, CONFIGS
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,6 @@ def resolve_model(spec: str | os.PathLike[str]) -> ModelEntry:
         return ModelEntry(path.stem, arch, path, "file", {})
     names = ", ".join(e.name for e in list_models()) or "none installed"
     if text in CONFIGS:
-        from u2studio.models.registry import BUNDLED_HINTS
-
         raise CheckpointError(f"no weights installed for {text!r}: {BUNDLED_HINTS[text]}")
     raise CheckpointError(f"unknown model {text!r}: not an installed model ({names}) nor a checkpoint file")
 
@@ -94,31 +92,6 @@ def _arch_of_file(path: Path) -> str:
         if arch in CONFIGS:
             return str(arch)
     return detect_arch(read_state_dict(path))
-
-
-def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch: str | None = None) -> ModelEntry:
-    """Check a user's checkpoint against its architecture and install it as safetensors."""
-    from u2studio.models.registry import create_model
-
-    source = Path(src)
-    state = read_state_dict(source)
-    arch = arch or detect_arch(state)
-    if arch not in CONFIGS:
-        raise CheckpointError(f"unknown architecture {arch!r}")
-    model = create_model(arch)
-    load_into(model, state, str(source))
-    clean_name = _safe_name(name or source.stem)
-    target = models_dir() / f"{clean_name}.safetensors"
-    metadata = {
-        "arch": arch,
-        "source": "imported",
-        "imported_from": str(source),
-        "original_sha256": sha256_file(source),
-        "config": CONFIGS[arch].to_dict(),
-        "bn_folded": False,
-    }
-    save_weights(target, model.state_dict(), metadata)
-    return ModelEntry(clean_name, arch, target, "imported", metadata)
 
 
 def _safe_name(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from u2studio.gui.edit_controller import EditController
+from u2studio.gui.editing.controller import EditController
 
 Button = QMessageBox.StandardButton
 

@@ -10,10 +10,10 @@ from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from u2studio.core.editing import BrushMode, BrushParams, RefineError
-from u2studio.gui.brush_cursor import Z_TOP, BrushCursor
-from u2studio.gui.canvas import Canvas
-from u2studio.gui.edit_controller import EditController
-from u2studio.gui.tools import Tool, ToolSettings
+from u2studio.gui.canvas.brush_cursor import Z_TOP, BrushCursor
+from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.editing.controller import EditController
+from u2studio.gui.editing.tools import Tool, ToolSettings
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -11,7 +11,7 @@ import numpy as np
 
 from u2studio.core.document import ImageDocument, Region
 from u2studio.core.editing import Rect, RelaxedOverlay
-from u2studio.gui.view_options import Compare
+from u2studio.gui.canvas.view_options import Compare
 
 
 class LiveRelaxed:

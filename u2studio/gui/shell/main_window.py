@@ -19,24 +19,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from u2studio.gui.actions import StudioActions
-from u2studio.gui.canvas import Canvas
-from u2studio.gui.close_prompt import confirm_close
-from u2studio.gui.controller import StudioController
-from u2studio.gui.dataset_dock import install_dataset
-from u2studio.gui.editing_ui import EditingUi
-from u2studio.gui.file_list import FileList
-from u2studio.gui.metrics_panel import MetricsPanel
-from u2studio.gui.model_picker import ModelPicker
-from u2studio.gui.notifications import NotificationManager
-from u2studio.gui.overlay_presenter import OverlayPresenter
-from u2studio.gui.qimage import rgba_to_qimage
-from u2studio.gui.settings import add_recent, open_settings, recent_files
-from u2studio.gui.status_bar import StudioStatusBar
-from u2studio.gui.toast import ToastHost
-from u2studio.gui.training_panel import TrainingPanel
-from u2studio.gui.view_options import ViewMode, ViewOptions
-from u2studio.gui.view_panel import ViewPanel
+from u2studio.gui.shell.actions import StudioActions
+from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.shell.close_prompt import confirm_close
+from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.dataset.dock import install_dataset
+from u2studio.gui.editing.ui import EditingUi
+from u2studio.gui.shell.file_list import FileList
+from u2studio.gui.canvas.metrics_panel import MetricsPanel
+from u2studio.gui.inference.model_picker import ModelPicker
+from u2studio.gui.common.notifications import NotificationManager
+from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+from u2studio.gui.common.qimage import rgba_to_qimage
+from u2studio.gui.shell.settings import add_recent, open_settings, recent_files
+from u2studio.gui.shell.status_bar import StudioStatusBar
+from u2studio.gui.common.toast import ToastHost
+from u2studio.gui.training.panel import TrainingPanel
+from u2studio.gui.canvas.view_options import ViewMode, ViewOptions
+from u2studio.gui.canvas.view_panel import ViewPanel
 
 # bump when docks or toolbars change, so a layout saved by an older version is ignored instead of misapplied
 LAYOUT_VERSION = 3

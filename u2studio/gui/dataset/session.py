@@ -17,10 +17,10 @@ from PySide6.QtCore import QObject, QSettings, QThreadPool, Signal, Slot
 
 from u2studio.core.dataset import Dataset, Record
 from u2studio.core.document import DocStatus, ImageDocument
-from u2studio.gui.controller import StudioController
-from u2studio.gui.dataset_jobs import ExportItem, ExportReport, Task, TaskSignals, describe_error, export_items
-from u2studio.gui.dataset_prefs import annotator, forget_dataset, remember_dataset
-from u2studio.gui.notifications import NotificationManager
+from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.dataset.jobs import ExportItem, ExportReport, Task, TaskSignals, describe_error, export_items
+from u2studio.gui.dataset.prefs import annotator, forget_dataset, remember_dataset
+from u2studio.gui.common.notifications import NotificationManager
 
 
 class DatasetSession(QObject):

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 from u2studio.core.document import DocStatus, ImageDocument, count_edit, mask_from_prediction
 from u2studio.core.editing import EditRecord, MaskEditor, Rect
 from u2studio.core.editing.autosave import Autosaver
-from u2studio.gui.undo_command import EditCommand
+from u2studio.gui.editing.undo_command import EditCommand
 
 
 class EditSession:

@@ -9,9 +9,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from u2studio.gui.jobs import JobFailure, PredictRequest, PredictResult
+from u2studio.gui.inference.jobs import JobFailure, PredictRequest, PredictResult
 
-log = logging.getLogger("u2studio.gui.worker")
+log = logging.getLogger("u2studio.gui.inference.worker")
 
 
 class InferenceWorker(QObject):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from u2studio.gui.icons import icon
-from u2studio.gui.notifications import Level, Notification
+from u2studio.gui.common.icons import icon
+from u2studio.gui.common.notifications import Level, Notification
 
 ICONS = {Level.INFO: "information-outline", Level.WARNING: "alert-outline", Level.ERROR: "alert-circle-outline"}
 LIFETIME_MS = {Level.INFO: 4000, Level.WARNING: 8000, Level.ERROR: 12000}

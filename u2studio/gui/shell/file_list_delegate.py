@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from u2studio.gui.style import MUTED, TEXT
+from u2studio.gui.common.style import MUTED, TEXT
 
 STATUS_COLOR_ROLE = Qt.ItemDataRole.UserRole + 1
 

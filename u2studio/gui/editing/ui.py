@@ -6,15 +6,15 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 from u2studio.core.editing.autosave import Session
-from u2studio.gui.canvas import Canvas
-from u2studio.gui.controller import StudioController
-from u2studio.gui.edit_actions import EditActions
-from u2studio.gui.edit_controller import EditController
-from u2studio.gui.help_panel import HelpPanel
-from u2studio.gui.recovery_banner import RecoveryBanner
-from u2studio.gui.tool_input import CanvasToolInput
-from u2studio.gui.tool_panel import ToolPanel
-from u2studio.gui.tools import Tool
+from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.editing.actions import EditActions
+from u2studio.gui.editing.controller import EditController
+from u2studio.gui.common.help_panel import HelpPanel
+from u2studio.gui.editing.recovery_banner import RecoveryBanner
+from u2studio.gui.editing.tool_input import CanvasToolInput
+from u2studio.gui.editing.tool_panel import ToolPanel
+from u2studio.gui.editing.tools import Tool
 
 MENU_COMMANDS = ("undo", "redo", None, "grow", "shrink", "smooth", "invert", "clear", "reset", None, "cut", "size_down", "size_up")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from u2studio.gui.icons import icon
-from u2studio.gui.view_options import ViewMode
+from u2studio.gui.common.icons import icon
+from u2studio.gui.canvas.view_options import ViewMode
 
 # name: (text, icon, shortcut)
 COMMANDS: dict[str, tuple[str, str, str]] = {

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from u2studio.gui.icons import icon
-from u2studio.gui.view_options import Compare
+from u2studio.gui.common.icons import icon
+from u2studio.gui.canvas.view_options import Compare
 
 
 def _slider(low: int, high: int, value: int) -> QSlider:

@@ -13,11 +13,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
-from u2studio.gui.inference_client import InferenceClient
-from u2studio.gui.jobs import JobFailure, PredictResult
-from u2studio.gui.notifications import NotificationManager
-from u2studio.gui.overlay_presenter import OverlayPresenter
-from u2studio.gui.view_options import ViewOptions, comparison_pair
+from u2studio.gui.inference.client import InferenceClient
+from u2studio.gui.inference.jobs import JobFailure, PredictResult
+from u2studio.gui.common.notifications import NotificationManager
+from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+from u2studio.gui.canvas.view_options import ViewOptions, comparison_pair
 
 
 def expand_paths(paths: list[str]) -> list[Path]:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 
 from u2studio.core.installed import install_run_checkpoint
 from u2studio.core.paths import data_dir
-from u2studio.gui.loss_plot import LossPlot
-from u2studio.gui.training_process import TrainingProcess, TrainingRequest
+from u2studio.gui.training.loss_plot import LossPlot
+from u2studio.gui.training.process import TrainingProcess, TrainingRequest
 
 
 class TrainingPanel(QWidget):

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal
 
-from u2studio.gui.jobs import JobFailure, PredictRequest, PredictResult
-from u2studio.gui.worker import InferenceWorker
+from u2studio.gui.inference.jobs import JobFailure, PredictRequest, PredictResult
+from u2studio.gui.inference.worker import InferenceWorker
 
 
 class InferenceClient(QObject):

@@ -8,9 +8,9 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from u2studio.core.document import DocStatus, ImageDocument
-from u2studio.gui.file_list_delegate import STATUS_COLOR_ROLE, FileItemDelegate
-from u2studio.gui.icons import icon
-from u2studio.gui.qimage import rgb_to_qimage
+from u2studio.gui.shell.file_list_delegate import STATUS_COLOR_ROLE, FileItemDelegate
+from u2studio.gui.common.icons import icon
+from u2studio.gui.common.qimage import rgb_to_qimage
 
 THUMB = 56
 STATUS_COLORS = {

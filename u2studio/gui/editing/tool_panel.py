@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
 
-from u2studio.gui.tools import MAX_SIZE, MIN_SIZE, Tool, ToolSettings
+from u2studio.gui.editing.tools import MAX_SIZE, MIN_SIZE, Tool, ToolSettings
 
 COMMAND_ROW = ("undo", "redo", "cut")
 # whole-mask commands as labelled buttons: name -> short label

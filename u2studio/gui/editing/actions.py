@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QWidget
 
-from u2studio.gui.edit_controller import EditController
-from u2studio.gui.icons import icon
-from u2studio.gui.tools import TOOL_INFO, Tool
+from u2studio.gui.editing.controller import EditController
+from u2studio.gui.common.icons import icon
+from u2studio.gui.editing.tools import TOOL_INFO, Tool
 
 SIZE_STEP = 1.2
 

@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from u2studio.core.dataset import Dataset
-from u2studio.gui.dataset_prefs import annotator, recent_datasets, set_annotator
-from u2studio.gui.dataset_records_model import STEM_ROLE, THUMB, RecordsFilter, RecordsModel
-from u2studio.gui.dataset_session import DatasetSession
-from u2studio.gui.dataset_stats_view import DatasetStatsView
-from u2studio.gui.icons import icon
+from u2studio.gui.dataset.prefs import annotator, recent_datasets, set_annotator
+from u2studio.gui.dataset.records_model import STEM_ROLE, THUMB, RecordsFilter, RecordsModel
+from u2studio.gui.dataset.session import DatasetSession
+from u2studio.gui.dataset.stats_view import DatasetStatsView
+from u2studio.gui.common.icons import icon
 
 NO_DATASET = (
     "No dataset open.\n\nCreate one with New… or open an existing dataset folder, "

@@ -6,20 +6,30 @@ Kept apart from main_window.py, which calls ``install_dataset(window)`` once.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QToolBar
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMainWindow, QToolBar
 
-from u2studio.gui.dataset_new_dialog import NewDatasetDialog
-from u2studio.gui.dataset_panel import DatasetPanel
-from u2studio.gui.dataset_prefs import default_val_ratio, recent_datasets, set_default_val_ratio
-from u2studio.gui.dataset_session import DatasetSession
-from u2studio.gui.icons import icon
+from u2studio.gui.dataset.new_dialog import NewDatasetDialog
+from u2studio.gui.dataset.panel import DatasetPanel
+from u2studio.gui.dataset.prefs import default_val_ratio, recent_datasets, set_default_val_ratio
+from u2studio.gui.dataset.session import DatasetSession
+from u2studio.gui.common.icons import icon
 
-if TYPE_CHECKING:
-    from u2studio.gui.main_window import MainWindow
+from u2studio.gui.common.notifications import NotificationManager
+from u2studio.gui.inference.controller import StudioController
+
+
+class DatasetHost(Protocol):
+    """What the dataset side needs of the window it joins (the shell's MainWindow provides it)."""
+
+    controller: StudioController
+    notes: NotificationManager
+    settings: QSettings
+    training: Any  # the Fine-tune panel: .dataset (line edit), .process.running, .start()
 
 # name: (text, icon, shortcut)
 DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -35,10 +45,11 @@ DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
 class DatasetUi(QObject):
     """Owns the session, panel, dock and actions of the dataset side."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.session = DatasetSession(window.controller, window.notes, window.settings, self)
+        self.host: DatasetHost = window  # type: ignore[assignment]  # structural: the shell's window
+        self.session = DatasetSession(self.host.controller, self.host.notes, self.host.settings, self)
         self.panel = DatasetPanel(self.session)
         self.dock = QDockWidget("Dataset", window)
         self.dock.setObjectName("dataset")
@@ -83,7 +94,7 @@ class DatasetUi(QObject):
             bar.addSeparator()
             bar.addAction(a["export"])
         window.installEventFilter(self)
-        recent = recent_datasets(window.settings)
+        recent = recent_datasets(self.host.settings)
         if recent and Path(recent[0]).is_dir():
             self.session.open(recent[0])
 
@@ -103,16 +114,16 @@ class DatasetUi(QObject):
         """Start fine-tuning on the open dataset in the Fine-tune panel (a training child process)."""
         if self.session.ds is None:
             self.show_panel()
-            self.window.notes.error("open or create a dataset first")
+            self.host.notes.error("open or create a dataset first")
             return False
-        training = self.window.training
+        training = self.host.training
         training.dataset.setText(str(self.session.ds.root))
         dock = self.window.findChild(QDockWidget, "fine-tune")
         if dock is not None:
             dock.show()
             dock.raise_()
         if training.process.running:
-            self.window.notes.error("a fine-tuning run is already going")
+            self.host.notes.error("a fine-tuning run is already going")
             return False
         training.start()
         return training.process.running
@@ -125,16 +136,16 @@ class DatasetUi(QObject):
     def new_dialog(self) -> bool:
         """Ask for a folder and validation share, and create the dataset."""
         start = str(Path.home() / "u2studio-dataset")
-        dialog = NewDatasetDialog(start, default_val_ratio(self.window.settings), self.window)
+        dialog = NewDatasetDialog(start, default_val_ratio(self.host.settings), self.window)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
         folder, ratio = dialog.choice()
-        set_default_val_ratio(self.window.settings, ratio)
+        set_default_val_ratio(self.host.settings, ratio)
         return self.session.create(folder, ratio)
 
     def open_dialog(self) -> bool:
         """Ask for an existing dataset folder and open it."""
-        recent = recent_datasets(self.window.settings)
+        recent = recent_datasets(self.host.settings)
         start = str(Path(recent[0]).parent) if recent else str(Path.home())
         folder = QFileDialog.getExistingDirectory(self.window, "Open dataset", start)
         return bool(folder) and self.session.open(folder)
@@ -146,6 +157,6 @@ class DatasetUi(QObject):
         return False
 
 
-def install_dataset(window: MainWindow) -> DatasetUi:
+def install_dataset(window: QMainWindow) -> DatasetUi:
     """Give ``window`` the dataset dock, menu and shortcuts."""
     return DatasetUi(window)

@@ -12,10 +12,10 @@ import numpy as np
 
 from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
-from u2studio.gui.canvas import Canvas
-from u2studio.gui.live_relaxed import LiveRelaxed
-from u2studio.gui.qimage import rgb_to_qimage, rgba_to_qimage
-from u2studio.gui.view_options import ViewMode, ViewOptions, comparison_pair
+from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
+from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
 
 
 class OverlayPresenter:

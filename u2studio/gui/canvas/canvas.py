@@ -15,8 +15,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QTabletEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
-from u2studio.gui.layer_item import LayerItem
-from u2studio.gui.style import CANVAS
+from u2studio.gui.canvas.layer_item import LayerItem
+from u2studio.gui.common.style import CANVAS
 
 MIN_ZOOM = 1 / 64
 MAX_ZOOM = 64.0

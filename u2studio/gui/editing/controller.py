@@ -16,9 +16,9 @@ from PySide6.QtGui import QUndoGroup
 from u2studio.core.document import DocStatus, ImageDocument, Region
 from u2studio.core.editing import EditRecord, MaskEditor
 from u2studio.core.editing.autosave import Session, discard, find_recoverable, recover
-from u2studio.gui.controller import StudioController
-from u2studio.gui.edit_session import EditSession
-from u2studio.gui.tools import Tool, ToolSettings, clamp_size
+from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.editing.session import EditSession
+from u2studio.gui.editing.tools import Tool, ToolSettings, clamp_size
 
 DEFAULT_AUTOSAVE_S = 3.0
 

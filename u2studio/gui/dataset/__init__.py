@@ -1,0 +1,1 @@
+"""The dataset side of the studio: export, the Dataset dock, review, re-editing and statistics."""

@@ -1,0 +1,1 @@
+"""Mask correction in the studio: tools, canvas input, edit sessions with undo, autosave recovery, the tool panel."""

@@ -1,0 +1,1 @@
+"""Fine-tuning from the studio: the training child process, its progress and the fine-tune panel."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from u2studio.gui.shell import rerun_prompt
 from u2studio.gui.shell.actions import StudioActions
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.shell.close_prompt import confirm_close
@@ -193,8 +194,8 @@ class MainWindow(QMainWindow):
         a["open_folder"].triggered.connect(self._open_folder_dialog)
         a["prev"].triggered.connect(lambda: c.step(-1))
         a["next"].triggered.connect(lambda: c.step(1))
-        a["run"].triggered.connect(c.run_current)
-        a["run_all"].triggered.connect(c.run_all)
+        a["run"].triggered.connect(lambda: rerun_prompt.run_current(self, c))
+        a["run_all"].triggered.connect(lambda: rerun_prompt.run_all(self, c))
         a["cancel"].triggered.connect(c.cancel)
         a["save_mask"].triggered.connect(lambda: self._save_dialog("mask"))
         a["save_cutout"].triggered.connect(lambda: self._save_dialog("cutout"))
@@ -217,6 +218,7 @@ class MainWindow(QMainWindow):
         c.current_changed.connect(self._current_changed)
         c.metrics_changed.connect(self._show_metrics)
         c.reference_loaded.connect(self.view_panel.prefer_reference)
+        c.threshold_shown.connect(self.view_panel.show_threshold)
         c.inference_time.connect(self.status.set_inference_time)
         c.client.progress.connect(self.status.set_progress)
         c.client.catalog.connect(self._catalog)

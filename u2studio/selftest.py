@@ -216,7 +216,7 @@ CHECKS: list[tuple[str, Callable[[State], str]]] = [
 
 def run() -> int:
     """Run every check in order; print one summary line; 0 if all passed, 1 naming the failures otherwise."""
-    from u2studio.core.launch import is_frozen
+    from u2studio.launch import is_frozen
 
     start = time.perf_counter()
     state = State()

@@ -90,8 +90,9 @@ def match_boundaries(pred: np.ndarray, gt: np.ndarray, rho: int = 3) -> Boundary
     """Compare a prediction (or edited mask) with a reference of the same size at slack ρ."""
     if pred.shape[:2] != gt.shape[:2]:
         raise ValueError(f"prediction {pred.shape[:2]} and reference {gt.shape[:2]} differ in size")
-    pred_edge = boundary(prediction_foreground(pred).astype(np.uint8))
-    gt_edge = boundary(reference_foreground(gt).astype(np.uint8))
+    pred_bin = prediction_foreground(pred).astype(np.uint8)
+    gt_bin = reference_foreground(gt).astype(np.uint8)
+    pred_edge, gt_edge = boundary(pred_bin), boundary(gt_bin)
     return BoundaryMatch(pred_edge, gt_edge, relaxed_zone(gt_edge, rho), relaxed_zone(pred_edge, rho))
 
 

@@ -51,6 +51,11 @@ class ViewPanel(QWidget):
         form.addRow("Threshold", self._with_value(self.threshold, self.threshold_label))
         self.soft = QCheckBox("Soft mask (keep probabilities)")
         form.addRow(self.soft)
+        note = QLabel("Per image; your corrections stay when it changes.")
+        note.setObjectName("threshold-note")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(mid);")
+        form.addRow(note)
         layout.addWidget(mask_box)
 
         compare_box = QGroupBox("Boundary comparison")
@@ -112,6 +117,17 @@ class ViewPanel(QWidget):
             "compare": self.compare.currentData(),
             "side_index": max(self.sides.currentIndex(), 0),
         }
+
+    def show_threshold(self, threshold: float | None) -> None:
+        """Show the shown image's threshold (each image keeps its own) without reporting a change."""
+        for widget in (self.threshold, self.soft):
+            widget.blockSignals(True)
+        self.soft.setChecked(threshold is None)
+        if threshold is not None:
+            self.threshold.setValue(round(threshold * 100))
+        for widget in (self.threshold, self.soft):
+            widget.blockSignals(False)
+        self._update_labels()
 
     def prefer_reference(self) -> None:
         """After a reference is loaded, compare the prediction with it (not with its own threshold)."""

@@ -19,6 +19,7 @@ STATUS_COLORS = {
     DocStatus.PREDICTED: "#7cc4ff",
     DocStatus.EDITED: "#c792ea",
     DocStatus.SAVED: "#6fcf7f",
+    DocStatus.EXPORTED: "#4fb3a9",
     DocStatus.FAILED: "#e05252",
 }
 

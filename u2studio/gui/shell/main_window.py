@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from u2studio.gui.shell import rerun_prompt
 from u2studio.gui.shell.actions import StudioActions
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.shell.close_prompt import confirm_close
@@ -30,12 +31,12 @@ from u2studio.gui.canvas.metrics_panel import MetricsPanel
 from u2studio.gui.inference.model_picker import ModelPicker
 from u2studio.gui.common.notifications import NotificationManager
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
-from u2studio.gui.common.qimage import rgba_to_qimage
 from u2studio.gui.shell.settings import add_recent, open_settings, recent_files
 from u2studio.gui.shell.status_bar import StudioStatusBar
 from u2studio.gui.common.toast import ToastHost
 from u2studio.gui.training.panel import TrainingPanel
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions
+from u2studio.gui.canvas.cutout_panel import CutoutPanel
 from u2studio.gui.canvas.view_panel import ViewPanel
 
 # bump when docks or toolbars change, so a layout saved by an older version is ignored instead of misapplied
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(centre)
         self.files = FileList()
         self.view_panel = ViewPanel()
+        self.cutout_panel = CutoutPanel()
         self.metrics = MetricsPanel()
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.editing.panel)
         column.addWidget(self.view_panel)
+        column.addWidget(self.cutout_panel)
         column.addWidget(self.metrics)
         column.addStretch(1)
         # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
@@ -193,8 +196,8 @@ class MainWindow(QMainWindow):
         a["open_folder"].triggered.connect(self._open_folder_dialog)
         a["prev"].triggered.connect(lambda: c.step(-1))
         a["next"].triggered.connect(lambda: c.step(1))
-        a["run"].triggered.connect(c.run_current)
-        a["run_all"].triggered.connect(c.run_all)
+        a["run"].triggered.connect(lambda: rerun_prompt.run_current(self, c))
+        a["run_all"].triggered.connect(lambda: rerun_prompt.run_all(self, c))
         a["cancel"].triggered.connect(c.cancel)
         a["save_mask"].triggered.connect(lambda: self._save_dialog("mask"))
         a["save_cutout"].triggered.connect(lambda: self._save_dialog("cutout"))
@@ -209,6 +212,7 @@ class MainWindow(QMainWindow):
         a["relaxed"].toggled.connect(lambda on: self.update_options(relaxed=on))
         a.modes.triggered.connect(lambda action: self.update_options(mode=action.data()))
         self.view_panel.changed.connect(lambda values: self.update_options(**values))
+        self.cutout_panel.changed.connect(lambda choice: self.update_options(cutout=choice))
         self.view_panel.load_reference.connect(self._reference_dialog)
         self.view_panel.side_chosen.connect(lambda i: self.set_mode(ViewMode.SIDE, side_index=i))
         self.files.chosen.connect(c.select)
@@ -217,6 +221,8 @@ class MainWindow(QMainWindow):
         c.current_changed.connect(self._current_changed)
         c.metrics_changed.connect(self._show_metrics)
         c.reference_loaded.connect(self.view_panel.prefer_reference)
+        c.threshold_shown.connect(self.view_panel.show_threshold)
+        c.cutout_copied.connect(self._cutout_copied)
         c.inference_time.connect(self.status.set_inference_time)
         c.client.progress.connect(self.status.set_progress)
         c.client.catalog.connect(self._catalog)
@@ -296,19 +302,21 @@ class MainWindow(QMainWindow):
         suggestion = self.controller.default_output(kind)
         if suggestion is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), "PNG (*.png)")
+        formats = "PNG (*.png)" if kind == "mask" else "PNG (*.png);;WebP (*.webp);;JPEG on white (*.jpg)"
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), formats)
         if path:
             (self.controller.save_mask if kind == "mask" else self.controller.save_cutout)(path)
 
     def copy_cutout(self) -> bool:
-        """Put the cutout (with alpha) on the clipboard."""
-        cutout = self.controller.cutout()
-        if cutout is None:
-            self.notes.warning("Nothing to copy yet: run the model first.")
-            return False
-        QGuiApplication.clipboard().setImage(rgba_to_qimage(cutout))
-        self.notes.info("Cutout copied to the clipboard")
-        return True
+        """Put the cutout (with alpha) on the clipboard: rendered and encoded in the background (see _cutout_copied)."""
+        return self.controller.copy_cutout() is not None
+
+    def _cutout_copied(self, png: bytes) -> None:
+        """Hand the encoded PNG to the clipboard: another application's paste reads these bytes, no conversion."""
+        data = QMimeData()
+        data.setData("image/png", QByteArray(png))
+        QGuiApplication.clipboard().setMimeData(data)
+        self.notes.info(f"Cutout copied to the clipboard ({len(png) / 1e6:.1f} MB PNG)")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         """Accept dragged files and folders."""

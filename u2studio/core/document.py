@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from u2studio.core.binarize import prediction_foreground
+
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1 and y1 exclusive)
 MaskListener = Callable[["ImageDocument", Region], None]
 
@@ -200,9 +202,7 @@ def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.
     """A uint8 mask: the soft probabilities as 0..255, or 0/255 at ``threshold`` in [0, 1]."""
     if threshold is None:
         return np.clip(prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-    return np.where(prediction >= threshold, 255, 0).astype(np.uint8)
+    return np.where(prediction_foreground(prediction, threshold), 255, 0).astype(np.uint8)
 
 
 def clip_region(region: Region, bounds: Region) -> Region:

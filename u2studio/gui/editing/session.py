@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from u2studio.core.document import DocStatus, ImageDocument, count_edit, mask_from_prediction
 from u2studio.core.editing import EditRecord, MaskEditor, Rect
 from u2studio.core.editing.autosave import Autosaver
+from u2studio.gui.editing.autosave_status import autosave_events
 from u2studio.gui.editing.undo_command import EditCommand
 
 
@@ -39,7 +40,12 @@ class EditSession:
         self.stack = QUndoStack(parent)
         self.recovered = recovered
         self._last_edit: float | None = None
-        self.autosaver = Autosaver(doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval)
+        # autosave failures (and the write that ends them) reach the window's warning bar
+        on_saved, on_error = autosave_events().callbacks(doc.path)
+        self.autosaver = Autosaver(
+            doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval,
+            on_saved=on_saved, on_error=on_error,
+        )
         self.editor.add_listener(self._changed)
 
     def _changed(self, rect: Rect) -> None:

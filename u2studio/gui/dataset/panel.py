@@ -142,10 +142,16 @@ class DatasetPanel(QWidget):
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(THUMB + 6)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name gets what the numbers leave
+        metrics = table.fontMetrics()
         for col in range(1, self.model.columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            widest = max(metrics.horizontalAdvance(t) for t in ("0.000", "99.9 %", str(self.model.headerData(col, Qt.Orientation.Horizontal))))
+            table.setColumnWidth(col, widest + 16)
+        for col in (1, 2):  # state and split are under the name (and in the filters)
+            table.setColumnHidden(col, True)
         header.setHighlightSections(False)
         table.doubleClicked.connect(lambda index: self.open_stem(index.data(STEM_ROLE)))
         table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())

@@ -49,7 +49,8 @@ def add_dock(window: QMainWindow, title: str, widget: QWidget, area: Qt.DockWidg
 
 def side_docks(window: QMainWindow) -> list[QDockWidget]:
     """The docks whose width is saved: the filmstrip and one visible dock of the right-hand tabs."""
-    docks = [d for d in window.findChildren(QDockWidget) if not d.isFloating() and d.isVisible()]
+    # a tab behind another is "visible" but off screen: only the shown tab has a visible region
+    docks = [d for d in window.findChildren(QDockWidget) if not d.isFloating() and not d.visibleRegion().isEmpty()]
     chosen: dict[Qt.DockWidgetArea, QDockWidget] = {}
     for dock in docks:
         area = window.dockWidgetArea(dock)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QVB
 # bump when docks or toolbars change, so a layout saved by an older version is ignored instead of
 # misapplied (4: the right-hand panels scroll and the defaults give the canvas >= 60 % of the width)
 LAYOUT_VERSION = 4
-LEFT_WIDTH = 210  # the filmstrip: a 56-px thumbnail and about 18 characters of name
+LEFT_WIDTH = 220  # the filmstrip: a 56-px thumbnail and about 20 characters of name
 RIGHT_WIDTH = 340  # the View / Fine-tune / Dataset tabs
 MIN_LEFT_WIDTH = 150
 DEFAULT_SIZE = (1400, 880)

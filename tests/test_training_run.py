@@ -199,3 +199,20 @@ def test_parsing_train_options_does_not_import_torch() -> None:
             "add_parser(argparse.ArgumentParser().add_subparsers()); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=REPO, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_sharded_validation_equals_one_process(data: Path) -> None:
+    """Under torchrun every rank scores its own slice of the validation images, and the combined
+    metrics equal, exactly, those of one process scoring every image with the same weights."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           str(REPO / "tests" / "ddp_eval_driver.py"), str(data)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env(), cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = {line["rank"]: line for line in map(json.loads, (l for l in result.stdout.splitlines() if l.startswith("{")))}
+    assert sorted(lines) == [0, 1]
+    main = lines[0]
+    assert main["total"] == 5
+    assert [lines[r]["scored"] for r in (0, 1)] == [2, 3]  # both ranks validate; nobody waits for rank 0
+    assert main["sharded"] == main["single"]  # bit-for-bit: per-image results appended in order
+    assert lines[1]["sharded"] == main["single"]  # every rank gets the same numbers

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+from typing import Any
 
 METRICS = ("relaxF", "maxF", "MAE", "Sm")
 
@@ -37,6 +39,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
     p.add_argument("--max-steps", type=int, default=None, help="stop after this many optimiser steps in total")
     p.add_argument("--debug-nan-at-step", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--print-defaults", nargs=0, action=PrintDefaults, help="print every option's default and choices as JSON, and exit")
+
+
+def defaults_and_choices() -> dict[str, dict[str, Any]]:
+    """Every option's default and (where it has them) choices, by destination name: the recipe's defaults."""
+    probe = argparse.ArgumentParser(add_help=False)
+    add_arguments(probe)
+    parsed = vars(probe.parse_args(["--data", "", "--arch", "u2netp", "--out", ""]))
+    for required in ("data", "arch", "out", "print_defaults"):
+        parsed.pop(required, None)
+    choices = {a.dest: list(a.choices) for a in probe._actions if a.choices is not None}  # noqa: SLF001
+    return {"defaults": parsed, "choices": choices}
+
+
+class PrintDefaults(argparse.Action):
+    """``--print-defaults``: what the studio reads to pre-fill its Fine-tune dialog without importing torch."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None) -> None:
+        print(json.dumps(defaults_and_choices(), sort_keys=True))
+        parser.exit(0)
 
 
 def validate_args(args: argparse.Namespace) -> str | None:

@@ -186,11 +186,10 @@ class Run:
         return True
 
     def validate(self) -> dict[str, float]:
-        """Rank 0 validates the whole validation split; other ranks wait."""
-        metrics: dict[str, float] = {}
-        if self.info.is_main and len(self.val_ds) > 0:
-            metrics = evaluate(self.model, self.val_ds, self.config, self.device, self.args.workers)
-        return metrics
+        """Validation metrics, on every rank; under torchrun each rank scores its slice of the split."""
+        if len(self.val_ds) == 0:
+            return {}
+        return evaluate(self.model, self.val_ds, self.config, self.device, self.args.workers, self.info)
 
     def finish_epoch(self, complete: bool) -> None:
         """Validate, record history, write checkpoints and curves at the end of an epoch (or a stop)."""
@@ -228,8 +227,8 @@ class Run:
             val=len(self.val_samples), device=str(self.device), world=self.info.world, resumed=resumed,
             epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, sync_bn=self.sync_bn, run_dir=self.run_dir,
         )
-        if not resumed and args.val_before and self.info.is_main:
-            self.report.event("baseline", metrics=self.validate())
+        if not resumed and args.val_before:
+            self.report.event("baseline", metrics=self.validate())  # every rank validates; rank 0 reports
         while self.epoch < args.epochs:
             if args.max_steps is not None and self.global_step >= args.max_steps:
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from u2studio.core.hashing import sha256_file
+from u2studio.core.installed import FINETUNE_KEY
 from u2studio.core.paths import bundled_weights_dirs, models_dir
 from u2studio.models.checkpoint import (
     CheckpointError,
@@ -65,9 +67,20 @@ def list_models() -> list[ModelEntry]:
             if arch not in CONFIGS:
                 continue
             seen.add(name)
+            meta = {**meta, **_finetune_record(path)}
             source = "bundled" if index == 0 else str(meta.get("source", "installed"))
             entries.append(ModelEntry(name, arch, path, source, meta))
     return entries
+
+
+def _finetune_record(path: Path) -> dict[str, Any]:
+    """The fine-tune summary the studio installed beside ``path`` (``{"finetune": {...}}``), or nothing."""
+    try:
+        sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    record = sidecar.get(FINETUNE_KEY) if isinstance(sidecar, dict) else None
+    return {FINETUNE_KEY: record} if isinstance(record, dict) else {}
 
 
 def resolve_model(spec: str | os.PathLike[str]) -> ModelEntry:

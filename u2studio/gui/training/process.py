@@ -13,29 +13,32 @@ from u2studio.core.launch import self_command
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """What to fine-tune, on what, and where the run goes."""
+    """What to fine-tune, on what, and where the run goes; ``None`` leaves an option at the recipe's default."""
 
     dataset: Path
     run_dir: Path
     arch: str = "u2netp"
     init: str = "bundled"
-    epochs: int = 5
-    loss: str = "hybrid"
-    batch_size: int = 4
+    epochs: int | None = None
+    max_steps: int | None = None
+    batch_size: int | None = None
+    device: str | None = None
+    val_percent: float | None = None
+    loss: str | None = None
     size: int | None = None
     crop: int | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
 
     def argv(self) -> list[str]:
         """The ``u2studio train`` arguments for this request."""
-        args = [
-            "train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir),
-            "--epochs", str(self.epochs), "--loss", self.loss, "--batch-size", str(self.batch_size), "--progress-json",
-        ]
-        if self.size:
-            args += ["--size", str(self.size)]
-        if self.crop:
-            args += ["--crop", str(self.crop)]
+        args = ["train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir), "--progress-json"]
+        options = {
+            "--epochs": self.epochs, "--max-steps": self.max_steps, "--batch-size": self.batch_size, "--device": self.device,
+            "--val-percent": self.val_percent, "--loss": self.loss, "--size": self.size, "--crop": self.crop,
+        }
+        for flag, value in options.items():
+            if value is not None:
+                args += [flag, str(value)]
         return args + list(self.extra)
 
 

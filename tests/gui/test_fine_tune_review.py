@@ -15,6 +15,8 @@ import pytest
 from u2studio.core.imageio import save_png
 from u2studio.core.paths import models_dir
 from u2studio.core.synthetic import scene
+
+from tests.gui.fine_tune_helpers import picker_tooltip
 from u2studio.gui.training.dialog import FineTuneChoice
 
 
@@ -38,7 +40,7 @@ def write_run(run: Path, weights: Path, accepted: bool) -> dict:
             {"maxF": 0.79, "MAE": 0.12, "relaxF": 0.47, "Sm": 0.75, "IoU": 0.69}
     report = {
         "accepted": accepted,
-        "decision": "every condition held" if accepted else "mean IoU fell from 0.702 to 0.690",
+        "decision": "Accepted: every condition held" if accepted else "Declined: mean IoU fell from 0.702 to 0.690",
         "conditions": {
             "mean_iou": {"before": before["IoU"], "after": after["IoU"], "ok": accepted},
             "maxF": {"before": before["maxF"], "after": after["maxF"], "ok": accepted},
@@ -55,17 +57,9 @@ def write_run(run: Path, weights: Path, accepted: bool) -> dict:
 
 def finished(panel, run: Path, dataset: Path, name: str) -> None:  # noqa: ANN001
     """Put the panel where a finished training child leaves it, for ``run``."""
-    panel.choice = FineTuneChoice(dataset, name, "u2netp", "bundled", 1, None, 2, "cpu", 25.0)
+    panel.choice = FineTuneChoice(dataset, name, "u2netp", "bundled")
     panel.run_dir = run
     panel._on_finished(True, "training finished")
-
-
-def picker_tooltip(window, name: str) -> str:  # noqa: ANN001
-    from PySide6.QtCore import Qt
-
-    combo = window.picker.models
-    index = combo.findData(name)
-    return str(combo.itemData(index, Qt.ItemDataRole.ToolTipRole)) if index >= 0 else ""
 
 
 def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tmp_path: Path) -> None:  # noqa: ANN001
@@ -83,20 +77,27 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     recipe = defaults_and_choices()  # what `u2studio train` itself uses, read here in the test
     defaults = recipe["defaults"]
     assert dialog.dataset.text() == str(ds.root)
-    assert dialog.batch_size.value() == defaults["batch_size"]
+    assert dialog.batch_size.value() == (defaults["batch_size"] or 0)  # 0 reads "recipe's"
     assert dialog.device.currentText() == defaults["device"]
     assert [dialog.device.itemText(i) for i in range(dialog.device.count())] == recipe["choices"]["device"]
-    assert dialog.val_percent.value() == pytest.approx(defaults["val_percent"])
-    if defaults.get("max_steps") is None:
+    share = defaults["val_share"] * 100 if "val_share" in defaults else defaults["val_percent"]
+    assert dialog.val_percent.value() == pytest.approx(share)
+    if defaults["epochs"] is None:
+        assert dialog.unit.currentText() == "as the recipe decides" and not dialog.length.isEnabled()
+    elif defaults.get("max_steps") is None:
         assert dialog.unit.currentText() == "epochs" and dialog.length.value() == defaults["epochs"]
     else:
         assert dialog.unit.currentText() == "steps" and dialog.length.value() == defaults["max_steps"]
+    assert dialog.choice().overrides == {}  # untouched, the trainer's own defaults apply
     dialog.unit.setCurrentText("steps")
     dialog.length.setValue(7)
+    dialog.batch_size.setValue(dialog.batch_size.value() + 1)
     choice = dialog.choice()
-    assert choice.max_steps == 7 and choice.epochs >= 7
+    assert choice.overrides["batch_size"] == str(dialog.batch_size.value())
+    assert choice.length() == ("steps", 7) and int(choice.overrides.get("epochs", 7)) >= 7
     argv = window.training.request(choice).argv()
-    assert argv[argv.index("--max-steps") + 1] == "7" and argv[argv.index("--data") + 1] == str(ds.root)
+    flag = "--steps" if "steps" in defaults else "--max-steps"
+    assert argv[argv.index(flag) + 1] == "7" and argv[argv.index("--data") + 1] == str(ds.root)
     dialog.reject()
     # the panel's own button opens the same dialog, with the panel's dataset
     window.training.start_button.click()
@@ -118,7 +119,7 @@ def test_an_accepted_run_shows_before_after_and_installs_with_its_description(wi
     finished(panel, tmp_path / "runs" / "good", tmp_path / "my-photos", "good-model")
     view = panel.results
     assert view.isVisible() and view.install_button.isEnabled()
-    assert "Accepted" in view.verdict.text() and report["decision"] in view.verdict.text()
+    assert view.verdict.text() == "<b>Accepted by the guard.</b> every condition held"
     rows = {view.table.verticalHeaderItem(r).text(): r for r in range(view.table.rowCount())}
     assert set(rows) == {"IoU", "maxF", "relaxF", "Sm", "MAE"}
     for name, r in rows.items():

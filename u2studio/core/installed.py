@@ -13,9 +13,14 @@ from u2studio.core.paths import models_dir
 FINETUNE_KEY = "finetune"  # the metadata JSON's record of a fine-tune's data and scores
 
 
+def safe_model_name(wanted: str) -> str:
+    """``wanted`` as a file-safe name (letters, digits, ``._-``; at most 80 characters)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", wanted).strip("-.")[:80] or "fine-tuned"
+
+
 def unique_model_name(wanted: str, folder: Path | None = None) -> str:
     """A file-safe model name not yet taken in the models folder (name, name-2, name-3, ...)."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", wanted).strip("-.")[:80] or "fine-tuned"
+    base = safe_model_name(wanted)
     folder = folder or models_dir()
     name, count = base, 1
     while (folder / f"{name}.safetensors").exists():

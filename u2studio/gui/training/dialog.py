@@ -6,7 +6,7 @@ started without touching anything is exactly ``u2studio train --data DS --arch A
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -27,22 +27,29 @@ from PySide6.QtWidgets import (
 
 from u2studio.gui.training.recipe import Recipe
 
-EPOCHS, STEPS = "epochs", "steps"
+AUTO, EPOCHS, STEPS = "as the recipe decides", "epochs", "steps"
 
 
 @dataclass(frozen=True)
 class FineTuneChoice:
-    """What the user asked for; ``max_steps`` is None when the run is measured in epochs."""
+    """What the user asked for: the dataset, the model, and only the options changed from the recipe's defaults."""
 
     dataset: Path
     name: str
     arch: str
     init: str
-    epochs: int
-    max_steps: int | None
-    batch_size: int
-    device: str
-    val_percent: float
+    overrides: dict[str, str] = field(default_factory=dict)  # option destination (``batch_size``) -> value
+
+    def flags(self) -> list[str]:
+        """The overrides as ``u2studio train`` flags."""
+        return [item for dest, value in self.overrides.items() for item in (f"--{dest.replace('_', '-')}", value)]
+
+    def length(self) -> tuple[str, int] | None:
+        """(``"steps"`` or ``"epochs"``, count) when the user set the run's length, else None."""
+        for dest, unit in (("steps", STEPS), ("max_steps", STEPS), ("epochs", EPOCHS)):
+            if dest in self.overrides:
+                return unit, int(self.overrides[dest])
+        return None
 
 
 class FineTuneDialog(QDialog):
@@ -70,13 +77,15 @@ class FineTuneDialog(QDialog):
         self.length = QSpinBox()
         self.length.setRange(1, 1_000_000)
         self.unit = QComboBox()
-        self.unit.addItems([EPOCHS, STEPS])
+        # a recipe may size the run from the data (its epochs default is then None)
+        self.unit.addItems(([AUTO] if recipe.defaults.get("epochs") is None else []) + [EPOCHS, STEPS])
         length_row = QHBoxLayout()
         length_row.addWidget(self.length, 1)
         length_row.addWidget(self.unit)
         self.batch_size = QSpinBox()
-        self.batch_size.setRange(1, 256)
-        self.batch_size.setValue(recipe.int_default("batch_size", 4))
+        self.batch_size.setRange(0, 256)
+        self.batch_size.setSpecialValueText("recipe's")  # shown at 0, when the recipe picks the batch
+        self.batch_size.setValue(recipe.int_default("batch_size", 0))
         self.device = QComboBox()
         self.device.addItems(recipe.options("device", ["auto", "cpu", "cuda", "mps"]))
         self.device.setCurrentText(str(recipe.defaults.get("device") or "auto"))
@@ -84,7 +93,7 @@ class FineTuneDialog(QDialog):
         self.val_percent.setRange(0.0, 90.0)
         self.val_percent.setDecimals(1)
         self.val_percent.setSuffix(" %")
-        self.val_percent.setValue(recipe.float_default("val_percent", 25.0))
+        self.val_percent.setValue(self._share_default())
         self.val_percent.setToolTip("Share of the pairs held out to judge the new model against the one you start from")
         self.name = QLineEdit("fine-tuned")
         form = QFormLayout()
@@ -110,16 +119,29 @@ class FineTuneDialog(QDialog):
         column.addWidget(self.problem)
         column.addWidget(self.buttons)
         self.unit.currentTextChanged.connect(self._unit_changed)
-        steps = recipe.defaults.get("max_steps")
-        self.unit.setCurrentText(STEPS if isinstance(steps, int) else EPOCHS)
+        if self.unit.findText(AUTO) < 0:
+            self.unit.setCurrentText(STEPS if isinstance(self._default(STEPS), int) else EPOCHS)
         self._unit_changed(self.unit.currentText())
 
+    def _steps_dest(self) -> str:
+        return "steps" if "steps" in self.recipe.defaults else "max_steps"
+
+    def _share_dest(self) -> str:
+        """``val_share`` (a fraction) when the trainer has it, else ``val_percent``."""
+        return "val_share" if "val_share" in self.recipe.defaults else "val_percent"
+
+    def _share_default(self) -> float:
+        dest = self._share_dest()
+        value = self.recipe.float_default(dest, 0.25 if dest == "val_share" else 25.0)
+        return value * 100.0 if dest == "val_share" else value
+
+    def _default(self, unit: str) -> object:
+        return self.recipe.defaults.get(self._steps_dest() if unit == STEPS else "epochs")
+
     def _unit_changed(self, unit: str) -> None:
-        if unit == STEPS:
-            steps = self.recipe.defaults.get("max_steps")
-            self.length.setValue(steps if isinstance(steps, int) else 100)
-        else:
-            self.length.setValue(self.recipe.int_default("epochs", 10))
+        self.length.setEnabled(unit != AUTO)
+        default = self._default(unit)
+        self.length.setValue(default if isinstance(default, int) else (100 if unit == STEPS else 10))
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Dataset folder", self.dataset.text())
@@ -133,13 +155,24 @@ class FineTuneDialog(QDialog):
         self.accept()
 
     def choice(self) -> FineTuneChoice:
-        """The settings as chosen (each one starts at the recipe's default)."""
-        length = self.length.value()
-        steps = length if self.unit.currentText() == STEPS else None
-        # in steps mode, enough epochs to reach the step count (every epoch takes at least one step)
-        epochs = length if steps is None else max(self.recipe.int_default("epochs", 10), length)
-        return FineTuneChoice(
-            dataset=Path(self.dataset.text()), name=self.name.text().strip() or "fine-tuned",
-            arch=self.arch.currentText(), init=self.init.currentText(), epochs=epochs, max_steps=steps,
-            batch_size=self.batch_size.value(), device=self.device.currentText(), val_percent=self.val_percent.value(),
-        )
+        """The settings as chosen; an option left at the recipe's default is not passed, so the trainer applies its own."""
+        defaults, overrides = self.recipe.defaults, {}
+        unit, length = self.unit.currentText(), self.length.value()
+        if unit == EPOCHS and defaults.get("epochs") != length:
+            overrides["epochs"] = str(length)
+        elif unit == STEPS and defaults.get(self._steps_dest()) != length:
+            overrides[self._steps_dest()] = str(length)
+            epochs = defaults.get("epochs")
+            if self._steps_dest() == "max_steps" and isinstance(epochs, int) and epochs < length:
+                overrides["epochs"] = str(length)  # enough epochs to reach the step count (each takes ≥ 1 step)
+        batch = self.batch_size.value()
+        if batch and defaults.get("batch_size") != batch:
+            overrides["batch_size"] = str(batch)
+        if defaults.get("device") != self.device.currentText():
+            overrides["device"] = self.device.currentText()
+        share = self.val_percent.value()
+        if abs(share - self._share_default()) > 1e-9:
+            dest = self._share_dest()
+            overrides[dest] = f"{share / 100.0:g}" if dest == "val_share" else f"{share:g}"
+        return FineTuneChoice(Path(self.dataset.text()), self.name.text().strip() or "fine-tuned",
+                              self.arch.currentText(), self.init.currentText(), overrides)

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from u2studio.core.installed import install_run_checkpoint
+from u2studio.core.installed import install_run_checkpoint, safe_model_name
 from u2studio.core.paths import data_dir
 from u2studio.core.run_report import RunReport, RunReportError, read_run_report
 from u2studio.gui.training.dialog import FineTuneChoice, FineTuneDialog
@@ -66,10 +66,13 @@ class TrainingPanel(QWidget):
         self.choice: FineTuneChoice | None = None
         self.run_dir: Path | None = None
         self.report: RunReport | None = None
+        self.total_steps: int | None = None
+        self.total_epochs = 1
         self.start_button.clicked.connect(lambda: self.open_dialog())
         self.cancel_button.clicked.connect(self.process.cancel)
         self.results.install_requested.connect(self.install)
         self.results.discard_requested.connect(self.discard)
+        self.process.run_started.connect(self._on_run_started)
         self.process.step.connect(self._on_step)
         self.process.epoch_done.connect(self._on_epoch)
         self.process.notice.connect(lambda text: self.message.emit(text, False))
@@ -102,13 +105,9 @@ class TrainingPanel(QWidget):
     def request(self, choice: FineTuneChoice) -> TrainingRequest:
         """The trainer request for ``choice``, with a fresh run folder."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_dir = data_dir() / "runs" / f"{choice.name}-{stamp}"
-        size, crop = self.size_override or (None, None)
-        return TrainingRequest(
-            dataset=choice.dataset, run_dir=run_dir, arch=choice.arch, init=choice.init, epochs=choice.epochs,
-            max_steps=choice.max_steps, batch_size=choice.batch_size, device=choice.device,
-            val_percent=choice.val_percent, size=size, crop=crop,
-        )
+        run_dir = data_dir() / "runs" / f"{safe_model_name(choice.name)}-{stamp}"
+        quick = ["--size", str(self.size_override[0]), "--crop", str(self.size_override[1])] if self.size_override else []
+        return TrainingRequest(choice.dataset, run_dir, choice.arch, choice.init, (*choice.flags(), *quick))
 
     def start(self, choice: FineTuneChoice) -> None:
         """Start fine-tuning as chosen in the dialog."""
@@ -116,37 +115,47 @@ class TrainingPanel(QWidget):
             self.message.emit("choose a dataset folder first", True)
             return
         request = self.request(choice)
-        self.choice, self.run_dir, self.report = choice, request.run_dir, None
+        self.choice, self.run_dir, self.report, self.total_steps = choice, request.run_dir, None, None
         self.dataset.setText(str(choice.dataset))
         self.plot.clear()
         self.results.hide()
-        self.progress.setRange(0, choice.max_steps or choice.epochs)
-        self.progress.setValue(0)
+        self.progress.setRange(0, 0)  # busy until the trainer says how long the run is
         self.progress.setFormat("starting…")
         self.status.setText("")
         self.process.start(request)
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
 
+    def _on_run_started(self, event: dict) -> None:
+        steps, epochs = event.get("steps") or event.get("max_steps"), event.get("epochs")
+        self.total_steps = steps if isinstance(steps, int) and steps > 0 else None
+        self.total_epochs = epochs if isinstance(epochs, int) and epochs > 0 else 1
+        self.progress.setRange(0, self.total_steps or self.total_epochs)
+        self.progress.setValue(0)
+        counts = f"training on {event.get('train', '?')} pairs, judging on {event.get('val', '?')} held-out pairs"
+        self.status.setText(counts)
+
     def _on_step(self, epoch: int, step: int, loss: float) -> None:
         self.plot.add(loss)
-        if self.choice is not None and self.choice.max_steps:
-            self.progress.setValue(min(step, self.choice.max_steps))
-            self.progress.setFormat(f"step {step}/{self.choice.max_steps}")
-        elif self.choice is not None:
-            self.progress.setFormat(f"epoch {epoch}/{self.choice.epochs} · step {step}")
+        if self.total_steps:
+            self.progress.setValue(min(step, self.total_steps))
+            self.progress.setFormat(f"step {step}/{self.total_steps}")
+        else:
+            self.progress.setFormat(f"epoch {epoch}/{self.total_epochs} · step {step}")
 
     def _on_epoch(self, epoch: int, metrics: dict) -> None:
-        if self.choice is not None and not self.choice.max_steps:
-            self.progress.setValue(epoch)
+        if not self.total_steps and epoch:
+            self.progress.setValue(min(epoch, self.progress.maximum()))
         shown = "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
-        self.status.setText(f"epoch {epoch}: {shown}" if epoch else f"before training: {shown}")
+        if shown:
+            self.status.setText(f"epoch {epoch}: {shown}" if epoch else f"before training: {shown}")
 
     def _on_finished(self, ok: bool, text: str) -> None:
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setFormat(text)
         if not ok or self.run_dir is None:
+            self.progress.setRange(0, 1)
             self.message.emit(text, True)
             return
         try:
@@ -155,7 +164,8 @@ class TrainingPanel(QWidget):
             self.status.setText(f"{exc}. Nothing was installed.")
             self.message.emit("the run has no before/after report, so its model was not installed", True)
             return
-        self.progress.setValue(self.progress.maximum())
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
         self.results.show_report(self.report)
         verdict = "beat the starting model: review it and install it" if self.report.accepted else "did not beat the starting model (declined)"
         self.message.emit(f"fine-tuning finished; the new model {verdict}", False)

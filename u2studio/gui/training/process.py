@@ -13,39 +13,29 @@ from u2studio.core.launch import self_command
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """What to fine-tune, on what, and where the run goes; ``None`` leaves an option at the recipe's default."""
+    """What to fine-tune, on what, and where the run goes; ``options`` are extra ``u2studio train`` flags.
+
+    Options not given keep the training recipe's defaults, so the studio trains exactly as
+    ``u2studio train --data DS --arch ARCH --init bundled --out RUN`` does.
+    """
 
     dataset: Path
     run_dir: Path
     arch: str = "u2netp"
     init: str = "bundled"
-    epochs: int | None = None
-    max_steps: int | None = None
-    batch_size: int | None = None
-    device: str | None = None
-    val_percent: float | None = None
-    loss: str | None = None
-    size: int | None = None
-    crop: int | None = None
-    extra: tuple[str, ...] = field(default_factory=tuple)
+    options: tuple[str, ...] = field(default_factory=tuple)
 
     def argv(self) -> list[str]:
         """The ``u2studio train`` arguments for this request."""
-        args = ["train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir), "--progress-json"]
-        options = {
-            "--epochs": self.epochs, "--max-steps": self.max_steps, "--batch-size": self.batch_size, "--device": self.device,
-            "--val-percent": self.val_percent, "--loss": self.loss, "--size": self.size, "--crop": self.crop,
-        }
-        for flag, value in options.items():
-            if value is not None:
-                args += [flag, str(value)]
-        return args + list(self.extra)
+        return ["train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir),
+                "--progress-json", *self.options]
 
 
 class TrainingProcess(QObject):
     """One training child process; a crash or a bad line never reaches the studio as an exception."""
 
     started = Signal()
+    run_started = Signal(object)  # the trainer's start event: epochs, steps, train/val counts...
     step = Signal(int, int, float)  # epoch, global step, loss
     epoch_done = Signal(int, object)  # epoch, metrics dict
     notice = Signal(str)
@@ -125,7 +115,9 @@ class TrainingProcess(QObject):
         if not isinstance(event, dict):
             return
         kind = event.get("event")
-        if kind == "step":
+        if kind == "start":
+            self.run_started.emit(event)
+        elif kind == "step":
             self.step.emit(int(event.get("epoch", 0)), int(event.get("step", 0)), float(event.get("loss", 0.0)))
         elif kind in ("epoch", "baseline"):
             self.epoch_done.emit(int(event.get("epoch", 0)), dict(event.get("metrics") or {}))

@@ -68,6 +68,14 @@ def condition_lines(report: RunReport) -> list[str]:
     return lines
 
 
+def _reason(decision: str) -> str:
+    """The guard's sentence without a leading "Accepted:" / "Declined:" (the headline says it)."""
+    for prefix in ("Accepted:", "Declined:"):
+        if decision.startswith(prefix):
+            return decision[len(prefix):].strip()
+    return decision
+
+
 def _fmt(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) and not isinstance(value, bool) else "?"
 
@@ -111,11 +119,11 @@ class ResultsView(QWidget):
         """Fill the view from a run's report."""
         self.report = report
         if report.accepted:
-            self.verdict.setText(f"<b>Accepted.</b> {report.decision}")
+            self.verdict.setText(f"<b>Accepted by the guard.</b> {_reason(report.decision)}")
             self.install_button.setEnabled(True)
             self.install_button.setToolTip("Copy the fine-tuned weights into your models and select them")
         else:
-            self.verdict.setText(f"<b>Declined by the guard.</b> {report.decision}")
+            self.verdict.setText(f"<b>Declined by the guard.</b> {_reason(report.decision)}")
             # the starting weights are already installed: a copy would only add a look-alike to the picker
             self.install_button.setEnabled(False)
             self.install_button.setToolTip("Declined by the guard: the model you started from stays in use")

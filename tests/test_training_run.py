@@ -201,6 +201,29 @@ def test_parsing_train_options_does_not_import_torch() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_print_defaults_reports_the_parsers_own_defaults_without_torch() -> None:
+    """``u2studio train --print-defaults`` (what the studio's Fine-tune dialog reads) needs no other flag,
+    imports no torch, and prints exactly what argparse gives a run with only the required flags."""
+    import argparse
+
+    from u2studio.training.cli import add_arguments
+
+    code = ("import sys, runpy; sys.argv = ['u2studio', 'train', '--print-defaults']\n"
+            "try:\n    runpy.run_module('u2studio', run_name='__main__')\n"
+            "except SystemExit:\n    pass\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=REPO, check=True)
+    *lines, torch_loaded = out.stdout.strip().splitlines()
+    assert torch_loaded == "False"
+    printed = json.loads(lines[-1])
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    expected = vars(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o"]))
+    for dest in ("data", "arch", "out", "print_defaults"):
+        expected.pop(dest)
+    assert printed["defaults"] == expected
+    assert printed["choices"]["device"] == ["auto", "cpu", "cuda", "mps"]
+
+
 @pytest.mark.slow
 def test_sharded_validation_equals_one_process(data: Path) -> None:
     """Under torchrun every rank scores its own slice of the validation images, and the combined

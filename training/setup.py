@@ -17,7 +17,6 @@ from u2studio.models.fuse import freeze_batchnorm
 from u2studio.models.registry import create_model
 
 SCRATCH_LR = 1e-3
-FINETUNE_LR = 1e-4
 
 
 @dataclass(frozen=True)

@@ -58,14 +58,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def defaults_and_choices() -> dict[str, dict[str, Any]]:
-    """Every option's default and (where it has them) choices, by destination name: the recipe's defaults."""
+    """Every option's default, choices and help, by destination name: the recipe's defaults (None: the recipe decides)."""
     probe = argparse.ArgumentParser(add_help=False)
     add_arguments(probe)
     parsed = vars(probe.parse_args(["--data", "", "--arch", "u2netp", "--out", ""]))
     for required in ("data", "arch", "out", "print_defaults"):
         parsed.pop(required, None)
-    choices = {a.dest: list(a.choices) for a in probe._actions if a.choices is not None}  # noqa: SLF001
-    return {"defaults": parsed, "choices": choices}
+    actions = [a for a in probe._actions if a.dest in parsed]  # noqa: SLF001
+    choices = {a.dest: list(a.choices) for a in actions if a.choices is not None}
+    helps: dict[str, str] = {}
+    for action in actions:  # the first flag of a destination explains it (--steps, not its alias --max-steps)
+        if action.help and action.help != argparse.SUPPRESS:
+            helps.setdefault(action.dest, action.help)
+    return {"defaults": parsed, "choices": choices, "help": helps}
 
 
 class PrintDefaults(argparse.Action):

@@ -80,8 +80,8 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     assert dialog.batch_size.value() == (defaults["batch_size"] or 0)  # 0 reads "recipe's"
     assert dialog.device.currentText() == defaults["device"]
     assert [dialog.device.itemText(i) for i in range(dialog.device.count())] == recipe["choices"]["device"]
-    share = defaults["val_share"] * 100 if "val_share" in defaults else defaults["val_percent"]
-    assert dialog.val_percent.value() == pytest.approx(share)
+    assert dialog.val_percent.value() == pytest.approx(defaults["val_percent"] or 0)  # 0 reads "recipe's"
+    assert dialog.val_percent.toolTip() == recipe["help"]["val_percent"]  # the trainer's own explanation
     if defaults["epochs"] is None:
         assert dialog.unit.currentText() == "as the recipe decides" and not dialog.length.isEnabled()
     elif defaults.get("max_steps") is None:
@@ -96,8 +96,7 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     assert choice.overrides["batch_size"] == str(dialog.batch_size.value())
     assert choice.length() == ("steps", 7) and int(choice.overrides.get("epochs", 7)) >= 7
     argv = window.training.request(choice).argv()
-    flag = "--steps" if "steps" in defaults else "--max-steps"
-    assert argv[argv.index(flag) + 1] == "7" and argv[argv.index("--data") + 1] == str(ds.root)
+    assert argv[argv.index("--max-steps") + 1] == "7" and argv[argv.index("--data") + 1] == str(ds.root)
     dialog.reject()
     # the panel's own button opens the same dialog, with the panel's dataset
     window.training.start_button.click()

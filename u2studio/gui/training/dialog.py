@@ -46,7 +46,7 @@ class FineTuneChoice:
 
     def length(self) -> tuple[str, int] | None:
         """(``"steps"`` or ``"epochs"``, count) when the user set the run's length, else None."""
-        for dest, unit in (("steps", STEPS), ("max_steps", STEPS), ("epochs", EPOCHS)):
+        for dest, unit in (("max_steps", STEPS), ("epochs", EPOCHS)):
             if dest in self.overrides:
                 return unit, int(self.overrides[dest])
         return None
@@ -93,8 +93,11 @@ class FineTuneDialog(QDialog):
         self.val_percent.setRange(0.0, 90.0)
         self.val_percent.setDecimals(1)
         self.val_percent.setSuffix(" %")
+        self.val_percent.setSpecialValueText("recipe's")  # shown at 0, when the recipe picks the share
         self.val_percent.setValue(self._share_default())
-        self.val_percent.setToolTip("Share of the pairs held out to judge the new model against the one you start from")
+        for widget, dest in ((self.length, "max_steps"), (self.unit, "epochs"), (self.batch_size, "batch_size"),
+                             (self.device, "device"), (self.val_percent, "val_percent"), (self.init, "init")):
+            widget.setToolTip(recipe.help.get(dest, ""))
         self.name = QLineEdit("fine-tuned")
         form = QFormLayout()
         form.addRow("Dataset", row)
@@ -123,20 +126,11 @@ class FineTuneDialog(QDialog):
             self.unit.setCurrentText(STEPS if isinstance(self._default(STEPS), int) else EPOCHS)
         self._unit_changed(self.unit.currentText())
 
-    def _steps_dest(self) -> str:
-        return "steps" if "steps" in self.recipe.defaults else "max_steps"
-
-    def _share_dest(self) -> str:
-        """``val_share`` (a fraction) when the trainer has it, else ``val_percent``."""
-        return "val_share" if "val_share" in self.recipe.defaults else "val_percent"
-
     def _share_default(self) -> float:
-        dest = self._share_dest()
-        value = self.recipe.float_default(dest, 0.25 if dest == "val_share" else 25.0)
-        return value * 100.0 if dest == "val_share" else value
+        return self.recipe.float_default("val_percent", 0.0)  # 0 shows "recipe's"
 
     def _default(self, unit: str) -> object:
-        return self.recipe.defaults.get(self._steps_dest() if unit == STEPS else "epochs")
+        return self.recipe.defaults.get("max_steps" if unit == STEPS else "epochs")
 
     def _unit_changed(self, unit: str) -> None:
         self.length.setEnabled(unit != AUTO)
@@ -160,10 +154,10 @@ class FineTuneDialog(QDialog):
         unit, length = self.unit.currentText(), self.length.value()
         if unit == EPOCHS and defaults.get("epochs") != length:
             overrides["epochs"] = str(length)
-        elif unit == STEPS and defaults.get(self._steps_dest()) != length:
-            overrides[self._steps_dest()] = str(length)
+        elif unit == STEPS and defaults.get("max_steps") != length:
+            overrides["max_steps"] = str(length)
             epochs = defaults.get("epochs")
-            if self._steps_dest() == "max_steps" and isinstance(epochs, int) and epochs < length:
+            if isinstance(epochs, int) and epochs < length:
                 overrides["epochs"] = str(length)  # enough epochs to reach the step count (each takes ≥ 1 step)
         batch = self.batch_size.value()
         if batch and defaults.get("batch_size") != batch:
@@ -171,8 +165,7 @@ class FineTuneDialog(QDialog):
         if defaults.get("device") != self.device.currentText():
             overrides["device"] = self.device.currentText()
         share = self.val_percent.value()
-        if abs(share - self._share_default()) > 1e-9:
-            dest = self._share_dest()
-            overrides[dest] = f"{share / 100.0:g}" if dest == "val_share" else f"{share:g}"
+        if share and abs(share - self._share_default()) > 1e-9:
+            overrides["val_percent"] = f"{share:g}"
         return FineTuneChoice(Path(self.dataset.text()), self.name.text().strip() or "fine-tuned",
                               self.arch.currentText(), self.init.currentText(), overrides)

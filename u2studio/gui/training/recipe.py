@@ -22,6 +22,7 @@ class Recipe:
 
     defaults: dict[str, Any]
     choices: dict[str, list[Any]] = field(default_factory=dict)
+    help: dict[str, str] = field(default_factory=dict)
 
     def int_default(self, name: str, fallback: int) -> int:
         """An integer default, or ``fallback`` when the trainer has none for ``name``."""
@@ -55,7 +56,8 @@ def load_recipe() -> Recipe:
         raw = json.loads(lines[-1])
     except json.JSONDecodeError as exc:
         raise RecipeError(f"the trainer's defaults are not JSON: {exc}") from None
-    defaults, choices = raw.get("defaults"), raw.get("choices")
+    defaults, choices, helps = raw.get("defaults"), raw.get("choices"), raw.get("help")
     if not isinstance(defaults, dict):
         raise RecipeError("the trainer's defaults have no 'defaults' table")
-    return Recipe(defaults, choices if isinstance(choices, dict) else {})
+    helps = {str(k): str(v) for k, v in helps.items()} if isinstance(helps, dict) else {}
+    return Recipe(defaults, choices if isinstance(choices, dict) else {}, helps)

@@ -239,3 +239,21 @@ def test_sharded_validation_equals_one_process(data: Path) -> None:
     assert [lines[r]["scored"] for r in (0, 1)] == [2, 3]  # both ranks validate; nobody waits for rank 0
     assert main["sharded"] == main["single"]  # bit-for-bit: per-image results appended in order
     assert lines[1]["sharded"] == main["single"]  # every rank gets the same numbers
+    # the guard's held-out evaluation (metrics, IoU per image, thumbnails) shards the same way
+    assert main["heldout"] == main["single_heldout"] == lines[1]["heldout"]
+    assert len(main["heldout"]["ious"]) == 5
+
+
+@pytest.mark.slow
+def test_two_process_fine_tune_runs_the_guard_on_every_rank(data: Path, tmp_path: Path) -> None:
+    """A fine-tune under torchrun: both ranks score the held-out pairs before and after, rank 0 writes best.json."""
+    run = tmp_path / "ddp-ft"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    tiny = [a for a in TINY if a not in ("--val-count", "1")]
+    _, events, _ = train("--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
+                         "--steps", "2", *tiny, launcher=launcher)
+    kinds = [e["event"] for e in events]
+    assert kinds.count("guard") == 1 and kinds[-1] == "done"
+    report = json.loads((run / "best.json").read_text())
+    assert report["n_val"] == 3 and len(report["per_image"]) == 3 and len(report["heldout"]) == 3
+    assert (run / "best.safetensors").is_file()

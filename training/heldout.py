@@ -16,10 +16,12 @@ import cv2
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import Subset
 
 from .data import ValDataset
+from .distributed import DistInfo, gather_to_all, shard_range
 from .steps import validation_pairs
-from .validate import compute_metrics
+from .validate import Scores
 from u2studio.core.atomic import atomic_write_bytes, atomic_write_text
 from u2studio.core.imageio import encode_png, load_image, to_uint8_mask
 from u2studio.core.mask_metrics import iou
@@ -44,25 +46,42 @@ def thumb_size(height: int, width: int, side: int = THUMB_SIDE) -> tuple[int, in
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def evaluate_heldout(model: nn.Module, dataset: ValDataset, config: ModelConfig, device: torch.device, workers: int) -> Evaluation:
-    """Metrics, per-image IoU at 0.5 and 8-bit thumbnail masks of ``model`` on ``dataset``."""
+def evaluate_heldout(
+    model: nn.Module, dataset: ValDataset, config: ModelConfig, device: torch.device, workers: int,
+    info: DistInfo | None = None,
+) -> Evaluation:
+    """Metrics, per-image IoU at 0.5 and 8-bit thumbnail masks of ``model`` on ``dataset``.
+
+    Under torchrun (``info`` active) each rank scores its own contiguous slice and the per-image
+    results are gathered in rank order: every rank returns the same Evaluation, exactly the one a
+    single process would compute, and no rank waits in a collective while another evaluates alone.
+    """
     was_training = model.training
     model.eval()
     ious: list[float] = []
     thumbs: list[np.ndarray] = []
+    sharded = info is not None and info.active
+    mine = Subset(dataset, list(shard_range(info, len(dataset)))) if sharded and info is not None else dataset
 
     def pairs() -> Any:
-        for pred, gt in validation_pairs(model, dataset, config, device, workers):
+        for pred, gt in validation_pairs(model, mine, config, device, workers):
             ious.append(iou(pred, gt))
             small = cv2.resize(pred, thumb_size(*gt.shape[:2]), interpolation=cv2.INTER_AREA)
             thumbs.append(to_uint8_mask(small))
             yield pred, gt
 
     try:
-        metrics = compute_metrics(pairs())
+        scores = Scores().add_pairs(pairs())
     finally:
         model.train(was_training)
-    return Evaluation(metrics, ious, thumbs)
+    if not sharded or info is None:
+        return Evaluation(scores.results(), ious, thumbs)
+    combined, all_ious, all_thumbs = Scores(), [], []
+    for state, part_ious, part_thumbs in gather_to_all(info, (scores.state(), ious, thumbs)):
+        combined.absorb(state)
+        all_ious.extend(part_ious)
+        all_thumbs.extend(part_thumbs)
+    return Evaluation(combined.results(), all_ious, all_thumbs)
 
 
 def write_heldout(run_dir: Path, dataset: ValDataset, before: Evaluation, after: Evaluation) -> list[dict[str, str]]:

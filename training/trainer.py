@@ -163,9 +163,12 @@ class Run:
 
     def guard(self) -> None:
         """Compare the final weights with the starting ones on the held-out pairs; write best.* and heldout/."""
-        if self.info.is_main and self.baseline is not None:
+        if self.baseline is None:
+            return
+        # every rank scores its slice of the held-out pairs; rank 0 decides and writes
+        after = evaluate_heldout(self.model, self.val_ds, self.config, self.device, self.args.workers, self.info)
+        if self.info.is_main:
             before = self.baseline
-            after = evaluate_heldout(self.model, self.val_ds, self.config, self.device, self.args.workers)
             per_image = [PerImage(s.stem, b, a) for s, b, a in zip(self.val_samples, before.ious, after.ious)]
             extra = {
                 "n_train": len(self.train_samples), "n_unlabeled": self.n_pseudo,
@@ -280,8 +283,8 @@ class Run:
     def run(self) -> None:
         """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""
         args = self.args
-        if self.finetune and self.info.is_main:  # the starting weights on the held-out pairs, before anything trains
-            self.baseline = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers)
+        if self.finetune:  # the starting weights on the held-out pairs, before anything trains (sharded over ranks)
+            self.baseline = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers, self.info)
         resumed = self.restore() if args.resume else False
         if args.resume and not resumed:
             self.report.event("notice", message=f"nothing to resume in {self.run_dir}; starting a new run")

@@ -50,6 +50,7 @@ def write_run(run: Path, weights: Path, accepted: bool) -> dict:
         "before": before, "after": after, "n_val": 3, "n_train": 9, "val_stems": ["v0", "v1", "v2"],
         "per_image": [], "heldout": heldout, "arch": "u2netp", "init": "bundled", "data": [str(run.parent)],
         "recipe": {"lr": 1e-4}, "a_key_from_a_newer_trainer": [1, 2],
+        "checkpoint": {"arch": "u2netp", "source": "fine-tuned", "checkpoint": "best", "accepted": accepted},
     }
     (run / "best.json").write_text(json.dumps(report))
     return report
@@ -134,7 +135,9 @@ def test_an_accepted_run_shows_before_after_and_installs_with_its_description(wi
     name, path = installed.args
     assert name == "good-model" and Path(path) == models_dir() / "good-model.safetensors"
     assert Path(path).read_bytes() == (tmp_path / "runs" / "good" / "best.safetensors").read_bytes()
-    record = json.loads(Path(path).with_suffix(".json").read_text())["finetune"]
+    sidecar = json.loads(Path(path).with_suffix(".json").read_text())
+    assert sidecar["arch"] == "u2netp" and sidecar["checkpoint"] == "best"  # the checkpoint's metadata, not the report
+    record = sidecar["finetune"]
     assert record["dataset"] == str(tmp_path / "my-photos") and (record["n_train"], record["n_val"]) == (9, 3)
     assert record["accepted"] is True and record["after"]["maxF"] == 0.845
     assert not view.install_button.isEnabled()  # installed once

@@ -41,6 +41,9 @@ def _sidecar(checkpoint: Path, finetune: dict[str, Any] | None) -> bytes | None:
         except (UnicodeDecodeError, json.JSONDecodeError):
             loaded = {}
         meta = loaded if isinstance(loaded, dict) else {}
+        # a guarded run's best.json is its acceptance report, which carries the checkpoint's metadata
+        if isinstance(meta.get("accepted"), bool) and isinstance(meta.get("checkpoint"), dict):
+            meta = dict(meta["checkpoint"])
     meta[FINETUNE_KEY] = finetune
     return (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode("utf-8")
 

@@ -90,6 +90,7 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     else:
         assert dialog.unit.currentText() == "steps" and dialog.length.value() == defaults["max_steps"]
     assert dialog.choice().overrides == {}  # untouched, the trainer's own defaults apply
+    assert not dialog.offers_others and dialog.choice().unlabeled == ()  # no other image is open
     dialog.unit.setCurrentText("steps")
     dialog.length.setValue(7)
     dialog.batch_size.setValue(dialog.batch_size.value() + 1)

@@ -78,6 +78,8 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
         rgb, mask = scene(96, 72, seed=200 + index)
         ds.add(rgb, mask, source=f"gen-{index}.png", annotator="test")
     assert window.dataset.session.open(ds.root)
+    others = [save_png(tmp_path / "others" / f"o{i}.png", scene(80, 60, seed=300 + i)[0]) for i in range(2)]
+    window.open_paths([str(p) for p in others])  # the session's other images: offered for distillation
     panel = window.training
     panel.size_override = (64, 56)
     losses: list[float] = []
@@ -85,6 +87,7 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
     assert window.dataset.fine_tune()
     dialog = panel.dialog
     assert dialog.dataset.text() == str(ds.root)
+    assert dialog.offers_others and dialog.use_others.isChecked() and "2 other open images" in dialog.use_others.text()
     dialog.unit.setCurrentText("steps")
     dialog.length.setValue(4)
     dialog.batch_size.setValue(2)
@@ -106,6 +109,7 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
     assert {"IoU", "maxF", "relaxF", "MAE"} <= set(rows)
     assert f"Trained on {report['n_train']} pairs" in view.counts.text()
     assert view.thumbnail_count() == 3 * len(report["heldout"]) > 0
+    assert report["n_unlabeled"] == 2  # the trainer distilled on the two other open images
     if report["accepted"]:
         assert view.install_button.isEnabled()
         with qtbot.waitSignal(panel.model_installed, timeout=10_000) as installed:

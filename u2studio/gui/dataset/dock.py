@@ -29,7 +29,7 @@ class DatasetHost(Protocol):
     controller: StudioController
     notes: NotificationManager
     settings: QSettings
-    training: Any  # the Fine-tune panel: .open_dialog(dataset) shows the Fine-tune dialog
+    training: Any  # the Fine-tune panel: .open_dialog(dataset, other_images) shows the Fine-tune dialog
 
 # name: (text, icon, shortcut)
 DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -120,7 +120,9 @@ class DatasetUi(QObject):
         if dock is not None:
             dock.show()
             dock.raise_()
-        return self.host.training.open_dialog(str(self.session.ds.root)) is not None
+        # the session's open images may anchor the fine-tune (the trainer skips copies of labelled pairs)
+        others = tuple(doc.path for doc in self.host.controller.documents)
+        return self.host.training.open_dialog(str(self.session.ds.root), others) is not None
 
     def show_panel(self) -> None:
         """Bring the Dataset dock to the front."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -39,6 +40,7 @@ class FineTuneChoice:
     arch: str
     init: str
     overrides: dict[str, str] = field(default_factory=dict)  # option destination (``batch_size``) -> value
+    unlabeled: tuple[Path, ...] = ()  # the session's other images, for distillation (``--unlabeled``)
 
     def flags(self) -> list[str]:
         """The overrides as ``u2studio train`` flags."""
@@ -55,8 +57,9 @@ class FineTuneChoice:
 class FineTuneDialog(QDialog):
     """Asks how to fine-tune; ``choice()`` reads the answer after it is accepted."""
 
-    def __init__(self, recipe: Recipe, dataset: str, parent: QWidget | None = None) -> None:
+    def __init__(self, recipe: Recipe, dataset: str, others: tuple[Path, ...] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.others = others
         self.setWindowTitle("Fine-tune")
         self.setObjectName("fine_tune_dialog")
         self.recipe = recipe
@@ -99,6 +102,11 @@ class FineTuneDialog(QDialog):
                              (self.device, "device"), (self.val_percent, "val_percent"), (self.init, "init")):
             widget.setToolTip(recipe.help.get(dest, ""))
         self.name = QLineEdit("fine-tuned")
+        self.use_others = QCheckBox(f"Also learn from the {len(others)} other open image{'s' if len(others) != 1 else ''}")
+        self.use_others.setToolTip(recipe.help.get("unlabeled", "") + " (copies of the dataset's pairs are skipped)")
+        self.use_others.setChecked(bool(others))
+        self.offers_others = bool(others) and "unlabeled" in recipe.defaults  # a trainer with --unlabeled
+        self.use_others.setVisible(self.offers_others)
         form = QFormLayout()
         form.addRow("Dataset", row)
         form.addRow("Model", self.arch)
@@ -108,6 +116,7 @@ class FineTuneDialog(QDialog):
         form.addRow("Device", self.device)
         form.addRow("Validation share", self.val_percent)
         form.addRow("Save as", self.name)
+        form.addRow("", self.use_others)
         note = QLabel("The defaults are the training recipe's. The new model is installed only if you accept it.")
         note.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -167,5 +176,6 @@ class FineTuneDialog(QDialog):
         share = self.val_percent.value()
         if share and abs(share - self._share_default()) > 1e-9:
             overrides["val_percent"] = f"{share:g}"
+        others = self.others if self.offers_others and self.use_others.isChecked() else ()
         return FineTuneChoice(Path(self.dataset.text()), self.name.text().strip() or "fine-tuned",
-                              self.arch.currentText(), self.init.currentText(), overrides)
+                              self.arch.currentText(), self.init.currentText(), overrides, others)

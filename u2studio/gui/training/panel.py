@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from u2studio.core.atomic import atomic_write_bytes
 from u2studio.core.installed import install_run_checkpoint, safe_model_name
 from u2studio.core.paths import data_dir
 from u2studio.core.run_report import RunReport, RunReportError, read_run_report
@@ -17,7 +19,17 @@ from u2studio.gui.training.process import TrainingProcess, TrainingRequest
 from u2studio.gui.training.recipe import RecipeError, load_recipe
 from u2studio.gui.training.results import ResultsView
 
+UNLABELED = "unlabeled-input"  # in the run folder: copies of the session's other images
 BEST = "best.safetensors"  # the guard's pick: the accepted weights, or the starting ones when it declined
+
+
+def gather_unlabeled(images: tuple[Path, ...], folder: Path) -> Path:
+    """Copy the session's images into one folder for ``--unlabeled`` (numbered: names may repeat)."""
+    for index, image in enumerate(images):
+        if image.is_file():
+            atomic_write_bytes(folder / f"{index:05d}-{safe_model_name(image.stem)}{image.suffix.lower()}", image.read_bytes())
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 class TrainingPanel(QWidget):
@@ -83,8 +95,11 @@ class TrainingPanel(QWidget):
         if folder:
             self.dataset.setText(folder)
 
-    def open_dialog(self, dataset: str | None = None) -> FineTuneDialog | None:
-        """Show the Fine-tune dialog (window-modal, not blocking), pre-filled with ``dataset`` or the panel's."""
+    def open_dialog(self, dataset: str | None = None, others: tuple[Path, ...] = ()) -> FineTuneDialog | None:
+        """Show the Fine-tune dialog (window-modal, not blocking), pre-filled with ``dataset`` or the panel's.
+
+        ``others`` are the session's open images: offered for distillation (``--unlabeled``).
+        """
         if self.process.running:
             self.message.emit("a fine-tuning run is already going", True)
             return None
@@ -95,7 +110,7 @@ class TrainingPanel(QWidget):
             return None
         if dataset is not None:
             self.dataset.setText(dataset)
-        dialog = FineTuneDialog(recipe, self.dataset.text(), self)
+        dialog = FineTuneDialog(recipe, self.dataset.text(), others, self)
         dialog.accepted.connect(lambda: self.start(dialog.choice()))
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
@@ -115,6 +130,13 @@ class TrainingPanel(QWidget):
             self.message.emit("choose a dataset folder first", True)
             return
         request = self.request(choice)
+        if choice.unlabeled:
+            try:
+                folder = gather_unlabeled(choice.unlabeled, request.run_dir / UNLABELED)
+            except OSError as exc:
+                self.message.emit(f"could not gather the other open images: {exc}", True)
+                return
+            request = replace(request, options=(*request.options, "--unlabeled", str(folder)))
         self.choice, self.run_dir, self.report, self.total_steps = choice, request.run_dir, None, None
         self.dataset.setText(str(choice.dataset))
         self.plot.clear()

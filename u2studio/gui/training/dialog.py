@@ -66,7 +66,7 @@ class FineTuneDialog(QDialog):
         self.dataset = QLineEdit(dataset)
         self.dataset.setPlaceholderText("dataset folder (im/ + gt/, or a u2studio dataset)")
         browse = QPushButton("…")
-        browse.setFixedWidth(28)
+        browse.setFixedWidth(max(28, browse.sizeHint().width()))  # never narrower than its text
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.dataset)

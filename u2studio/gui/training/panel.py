@@ -10,8 +10,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from u2studio.core.atomic import atomic_write_bytes
-from u2studio.core.installed import install_run_checkpoint, safe_model_name
-from u2studio.core.paths import data_dir
+from u2studio.core.installed import install_run_checkpoint
+from u2studio.core.paths import data_dir, safe_model_name
 from u2studio.core.run_report import RunReport, RunReportError, read_run_report
 from u2studio.gui.training.dialog import FineTuneChoice, FineTuneDialog
 from u2studio.gui.training.loss_plot import LossPlot
@@ -45,7 +45,7 @@ class TrainingPanel(QWidget):
         self.dataset = QLineEdit()
         self.dataset.setPlaceholderText("dataset folder (im/ + gt/)")
         browse = QPushButton("…")
-        browse.setFixedWidth(28)
+        browse.setFixedWidth(max(28, browse.sizeHint().width()))  # never narrower than its text
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.dataset)
@@ -120,7 +120,7 @@ class TrainingPanel(QWidget):
     def request(self, choice: FineTuneChoice) -> TrainingRequest:
         """The trainer request for ``choice``, with a fresh run folder."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        run_dir = data_dir() / "runs" / f"{safe_model_name(choice.name)}-{stamp}"
+        run_dir = data_dir() / "runs" / f"{safe_model_name(choice.name, 'fine-tuned')}-{stamp}"
         quick = ["--size", str(self.size_override[0]), "--crop", str(self.size_override[1])] if self.size_override else []
         return TrainingRequest(choice.dataset, run_dir, choice.arch, choice.init, (*choice.flags(), *quick))
 

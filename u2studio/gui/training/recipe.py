@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
-from u2studio.core.launch import self_command
+from u2studio.launch import self_command
 
 
 class RecipeError(RuntimeError):

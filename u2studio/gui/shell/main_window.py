@@ -87,8 +87,9 @@ class MainWindow(QMainWindow):
         images.setMinimumWidth(MIN_LEFT_WIDTH)
         # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
         # forcing a tall minimum height on the window
-        side = column(self.editing.panel, self.view_panel, self.cutout_panel, self.metrics)
+        side = column(self.editing.panel, self.view_panel, self.metrics)
         view_dock = add_dock(self, "View", scrolled(side), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(view_dock, add_dock(self, "Cutout", scrolled(column(self.cutout_panel)), Qt.DockWidgetArea.RightDockWidgetArea))
         self.tabifyDockWidget(view_dock, add_dock(self, "Fine-tune", scrolled(self.training), Qt.DockWidgetArea.RightDockWidgetArea))
         view_dock.raise_()
 

@@ -14,7 +14,7 @@ from u2studio.core.synthetic import scene
 from u2studio.training.data import DataError, discover, guard_split
 from u2studio.training.guard import PerImage, conditions, decide, report
 
-from test_training_run import TINY, train
+from test_training_run import train
 
 BEFORE = {"maxF": 0.80, "relaxF": 0.50, "MAE": 0.10, "Sm": 0.80}
 
@@ -90,17 +90,22 @@ def test_split_is_by_content_and_ignores_rejected_pairs(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_path: Path) -> None:
-    data = make_pairs(tmp_path / "data", 8, 64)
+    data = make_pairs(tmp_path / "data", 8, 160)  # large enough for the bundled model to do well at the start
+    unlabeled = tmp_path / "unlabeled"
+    unlabeled.mkdir()
+    (unlabeled / "copy.png").write_bytes((data / "im" / "p0.png").read_bytes())  # a labelled image: skipped
+    save_png(unlabeled / "new.png", scene(160, 160, seed=999)[0])
     run = tmp_path / "run"
-    tiny = [a for a in TINY if a not in ("--val-count", "1")]
-    _, events, _ = train("--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
-                         "--lr", "0.5", "--steps", "2", "--warmup", "0", "--schedule", "constant", *tiny)
+    _, events, _ = train("--unlabeled", str(unlabeled),"--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
+                         "--lr", "0.5", "--steps", "2", "--warmup", "0", "--schedule", "constant",
+                         "--size", "160", "--crop", "144", "--batch-size", "2", "--device", "cpu", "--progress-json")
     kinds = [e["event"] for e in events]
     assert kinds.index("baseline") < kinds.index("step") and kinds[-2:] == ["checkpoint", "done"]
     guard = events[kinds.index("guard")]
     verdict = json.loads((run / "best.json").read_text())
     assert verdict["accepted"] is False and guard["accepted"] is False and verdict["decision"].startswith("Declined")
     assert verdict["n_val"] == 3 and verdict["n_train"] == 5 and len(verdict["heldout"]) == 3
+    assert verdict["n_unlabeled"] == 1 and (run / "pseudo" / "00000.png").is_file()
     assert verdict["checkpoint"]["weights"] == "starting" and verdict["recipe"]["lr"] == 0.5
     for entry in verdict["heldout"]:
         for key in ("image", "before", "after"):
@@ -112,3 +117,24 @@ def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_pa
     assert best.keys() == start.keys()
     assert all(torch.equal(best[k], start[k]) for k in start)  # bit-equal to the starting weights
     assert not all(torch.equal(last[k], start[k]) for k in start)  # while training really changed them
+
+
+def test_recipe_defaults_and_schedule() -> None:
+    import argparse
+
+    from u2studio.training.cli import add_arguments
+    from u2studio.training.recipe import FT_LR, lr_factor, resolve
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o"])
+    recipe = resolve(args, finetune=True, n_train=9)
+    assert (recipe.steps, recipe.total_steps, recipe.lr, recipe.loss, recipe.freeze) == (18, 18, FT_LR, "hybrid", "encoder")
+    assert recipe.epochs == 9 and not recipe.augment.vflip and recipe.augment.scale != (1.0, 1.0)
+    assert resolve(args, True, 2).steps == 8 and resolve(args, True, 500).steps == 120  # 32..480 images
+    factors = [lr_factor(recipe, step) for step in range(18)]
+    assert factors[0] < factors[1] < factors[2] == 1.0 > factors[3] and factors[-1] < 0.02  # warm-up, cosine
+    scratch = resolve(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o", "--init", "scratch"]), False, 9)
+    assert (scratch.lr, scratch.loss, scratch.freeze, scratch.epochs, scratch.schedule) == (1e-3, "bce", "none", 10, "constant")
+    explicit = resolve(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o", "--epochs", "3", "--lr", "3e-5"]), True, 8)
+    assert (explicit.epochs, explicit.steps, explicit.total_steps, explicit.lr) == (3, None, 6, 3e-5)

@@ -184,7 +184,8 @@ class Run:
             path = S.save_model(self.run_dir / S.BEST, state, meta)
             write_report(self.run_dir, {**verdict, "checkpoint": meta})
             self.report.event("guard", **verdict)
-            self.report.event("checkpoint", kind="best", path=path, epoch=self.epoch, accepted=accepted)
+            self.report.event("checkpoint", kind="best", path=path, epoch=self.epoch, accepted=accepted,
+                              metric=self.args.best_metric, value=meta["metrics"].get(self.args.best_metric))
         D.barrier(self.info)
 
     # ----- phases ------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_pa
     save_png(unlabeled / "new.png", scene(160, 160, seed=999)[0])
     run = tmp_path / "run"
     _, events, _ = train("--unlabeled", str(unlabeled),"--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
-                         "--lr", "0.5", "--steps", "2", "--warmup", "0", "--schedule", "constant",
+                         "--lr", "0.05", "--steps", "2", "--warmup", "0", "--schedule", "constant",
                          "--size", "160", "--crop", "144", "--batch-size", "2", "--device", "cpu", "--progress-json")
     kinds = [e["event"] for e in events]
     assert kinds.index("baseline") < kinds.index("step") and kinds[-2:] == ["checkpoint", "done"]
@@ -106,7 +106,7 @@ def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_pa
     assert verdict["accepted"] is False and guard["accepted"] is False and verdict["decision"].startswith("Declined")
     assert verdict["n_val"] == 3 and verdict["n_train"] == 5 and len(verdict["heldout"]) == 3
     assert verdict["n_unlabeled"] == 1 and (run / "pseudo" / "00000.png").is_file()
-    assert verdict["checkpoint"]["weights"] == "starting" and verdict["recipe"]["lr"] == 0.5
+    assert verdict["checkpoint"]["weights"] == "starting" and verdict["recipe"]["lr"] == 0.05
     for entry in verdict["heldout"]:
         for key in ("image", "before", "after"):
             assert (run / entry[key]).is_file()

@@ -138,3 +138,9 @@ def test_recipe_defaults_and_schedule() -> None:
     assert (scratch.lr, scratch.loss, scratch.freeze, scratch.epochs, scratch.schedule) == (1e-3, "bce", "none", 10, "constant")
     explicit = resolve(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o", "--epochs", "3", "--lr", "3e-5"]), True, 8)
     assert (explicit.epochs, explicit.steps, explicit.total_steps, explicit.lr) == (3, None, 6, 3e-5)
+
+
+def test_heldout_thumbnails_keep_the_long_side_within_256() -> None:
+    from u2studio.training.heldout import thumb_size
+
+    assert thumb_size(4000, 6000) == (256, 171) and thumb_size(100, 80) == (80, 100)

@@ -70,7 +70,9 @@ def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_
                          "--epochs", "2", "--loss", "hybrid", "--val-before", *TINY)
     kinds = [e["event"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("epoch") == 2
-    assert events[0]["bn_frozen"] is True and events[0]["lr"] == pytest.approx(1e-4)
+    from u2studio.training.recipe import FT_LR
+
+    assert events[0]["bn_frozen"] is True and events[0]["lr"] == pytest.approx(FT_LR)
     assert kinds.count("step") == 6 and all(np.isfinite(e["loss"]) for e in events if e["event"] == "step")
     epochs = [e for e in events if e["event"] == "epoch"]
     assert {"maxF", "MAE", "relaxF"} <= set(epochs[-1]["metrics"])
@@ -84,7 +86,10 @@ def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_
     tuned, original = weights(run / "last.safetensors"), weights(bundled_weights)
     bn_keys = [k for k in tuned if ".bn_s1." in k]
     assert bn_keys and all(torch.equal(tuned[k], original[k]) for k in bn_keys)
-    assert not torch.equal(tuned["stage1.rebnconvin.conv_s1.weight"], original["stage1.rebnconvin.conv_s1.weight"])
+    # the recipe freezes the encoder: stage1..stage6 keep the bundled weights, the decoder moved
+    assert all(torch.equal(tuned[k], original[k]) for k in tuned if k.split(".")[0] in {f"stage{i}" for i in range(1, 7)})
+    assert not torch.equal(tuned["stage1d.rebnconvin.conv_s1.weight"], original["stage1d.rebnconvin.conv_s1.weight"])
+    assert json.loads((run / "best.json").read_text())["n_val"] == 1  # the guard's verdict (--val-count 1)
     state = torch.load(run / "state.pt", weights_only=True)
     assert state["epoch"] == 2 and state["global_step"] == 6  # 7 images, batch 2, the odd one dropped
     # usable by the Predictor, and installable into the studio's model store

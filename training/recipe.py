@@ -24,7 +24,10 @@ FT_LR = 1e-4
 FT_WARMUP = 0.1
 FT_IMAGES_PER_PAIR = 8  # training images seen per pair (so steps grow with the data)...
 FT_MIN_IMAGES, FT_MAX_IMAGES = 32, 480  # ...within these bounds
-FT_AUGMENT = Augment(vflip=False, scale=(0.85, 1.2), colour=0.15)
+FT_AUGMENT = Augment(vflip=False, scale=(0.9, 1.3), colour=0.15)
+# U²-Net fine-tunes on 224 crops of a 256 resize (scale-jittered up to 333): 0.6× the pixels of the
+# paper's 288 crops, so the 2-core budget buys more steps; validation stays at the Predictor's 320
+FT_SIZES = {"u2net": (256, 224), "u2netp": (256, 224)}
 ENCODER_STAGES = tuple(f"stage{i}" for i in range(1, 7))
 SCRATCH_EPOCHS = 10
 

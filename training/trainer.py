@@ -17,7 +17,7 @@ from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, dis
 from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
-from .recipe import L2SP, apply_freeze, lr_factor, resolve
+from .recipe import FT_SIZES, L2SP, apply_freeze, lr_factor, resolve
 from .interm import gt_masks_for, train_gt_encoder
 from .losses import get_loss
 from .progress import Reporter, plot_curves
@@ -45,13 +45,13 @@ class Run:
         self.args, self.info, self.device, self.report = args, info, device, report
         self.run_dir = Path(args.out)
         self.config = CONFIGS[args.arch]
-        self.sizes = sizes_for(self.config, args.size, args.crop)
         if args.best_metric not in available_metrics():
             raise ValueError(f"--best-metric {args.best_metric} is not available (have {', '.join(sorted(available_metrics()))})")
         if args.interm_sup and args.arch != "isnet":
             raise ValueError("--interm-sup is IS-Net's intermediate supervision; use it with --arch isnet")
         seed_everything(args.seed, args.deterministic)
         model, self.finetune = build_model(args.arch, args.init)
+        self.sizes = sizes_for(self.config, args.size, args.crop, FT_SIZES.get(args.arch) if self.finetune else None)
         samples = self.split_samples()
         self.train_samples = [s for s in samples if s.split == "train"]
         self.val_samples = [s for s in samples if s.split == "val"]
@@ -187,7 +187,8 @@ class Run:
             path = S.save_model(self.run_dir / S.BEST, state, meta)
             write_report(self.run_dir, {**verdict, "checkpoint": meta})
             self.report.event("guard", **verdict)
-            self.report.event("checkpoint", kind="best", path=path, epoch=self.epoch, accepted=accepted)
+            self.report.event("checkpoint", kind="best", path=path, epoch=self.epoch, accepted=accepted,
+                              metric=self.args.best_metric, value=meta["metrics"].get(self.args.best_metric))
         D.barrier(self.info)
 
     # ----- phases ------------------------------------------------------------------------------
@@ -275,10 +276,17 @@ class Run:
                 self.report.event("epoch", epoch=epoch_done, train_loss=train_loss, metrics=metrics, step=self.global_step)
         if complete:
             self.epoch, self.step_in_epoch, self.loss_sum, self.loss_count = epoch_done, 0, 0.0, 0
-        if self.info.is_main:
+        if self.info.is_main and (self.checkpoint_due(epoch_done) or not complete):
             self.save(metrics, improved)
             plot_curves(self.history, self.run_dir)
         D.barrier(self.info)
+
+    def checkpoint_due(self, epoch_done: int) -> bool:
+        """Every epoch, except a step-counted fine-tune (tiny epochs): about four checkpoints and the last."""
+        if not self.finetune or self.args.epochs is not None:
+            return True
+        every = max(1, math.ceil(self.recipe.epochs / 4))
+        return epoch_done % every == 0 or epoch_done >= self.recipe.epochs
 
     def run(self) -> None:
         """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""

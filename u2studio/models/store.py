@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from u2studio.core.installed import FINETUNE_KEY
 from u2studio.core.paths import bundled_weights_dirs, safe_model_name
 from u2studio.models.checkpoint import CheckpointError, detect_arch, read_metadata, read_state_dict
 from u2studio.models.config import BUNDLED_HINTS, BUNDLED_NAME, CONFIGS
@@ -105,9 +107,20 @@ def list_models() -> list[ModelEntry]:
             if arch not in CONFIGS:
                 continue
             seen.add(name)
+            meta = {**meta, **_finetune_record(path)}
             source = "bundled" if index == 0 else str(meta.get("source", "installed"))
             entries.append(ModelEntry(name, arch, path, source, meta))
     return entries
+
+
+def _finetune_record(path: Path) -> dict[str, Any]:
+    """The fine-tune summary the studio installed beside ``path`` (``{"finetune": {...}}``), or nothing."""
+    try:
+        sidecar = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    record = sidecar.get(FINETUNE_KEY) if isinstance(sidecar, dict) else None
+    return {FINETUNE_KEY: record} if isinstance(record, dict) else {}
 
 
 def resolve_model(spec: str | os.PathLike[str]) -> ModelEntry:

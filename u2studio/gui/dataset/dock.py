@@ -29,7 +29,7 @@ class DatasetHost(Protocol):
     controller: StudioController
     notes: NotificationManager
     settings: QSettings
-    training: Any  # the Fine-tune panel: .dataset (line edit), .process.running, .start()
+    training: Any  # the Fine-tune panel: .open_dialog(dataset, other_images) shows the Fine-tune dialog
 
 # name: (text, icon, shortcut)
 DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -113,22 +113,18 @@ class DatasetUi(QObject):
         return self.session.export_edited()
 
     def fine_tune(self) -> bool:
-        """Start fine-tuning on the open dataset in the Fine-tune panel (a training child process)."""
+        """Open the Fine-tune dialog on the open dataset (nothing starts until the user confirms it)."""
         if self.session.ds is None:
             self.show_panel()
             self.host.notes.error("open or create a dataset first")
             return False
-        training = self.host.training
-        training.dataset.setText(str(self.session.ds.root))
         dock = self.window.findChild(QDockWidget, "fine-tune")
         if dock is not None:
             dock.show()
             dock.raise_()
-        if training.process.running:
-            self.host.notes.error("a fine-tuning run is already going")
-            return False
-        training.start()
-        return training.process.running
+        # the session's open images may anchor the fine-tune (the trainer skips copies of labelled pairs)
+        others = tuple(doc.path for doc in self.host.controller.documents)
+        return self.host.training.open_dialog(str(self.session.ds.root), others) is not None
 
     def show_panel(self) -> None:
         """Bring the Dataset dock to the front."""

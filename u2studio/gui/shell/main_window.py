@@ -205,7 +205,8 @@ class MainWindow(QMainWindow):
         self.picker.model_chosen.connect(self._model_chosen)
         self.picker.device_chosen.connect(self._device_chosen)
         self.training.message.connect(lambda text, bad: (self.notes.error if bad else self.notes.info)(text))
-        self.training.model_installed.connect(lambda *_: c.client.request_catalog())
+        # installing is the user's acceptance of a model the guard passed: select it, then list it
+        self.training.model_installed.connect(lambda name, _path: (self._model_chosen(name), c.client.request_catalog()))
 
     def update_options(self, **changes: object) -> None:
         """Change some view options (from a toolbar toggle or the panel)."""

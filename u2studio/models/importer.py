@@ -13,8 +13,33 @@ from u2studio.models.registry import create_model
 from u2studio.models.store import ModelEntry, _safe_name
 
 
-def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch: str | None = None) -> ModelEntry:
-    """Check a user's checkpoint against its architecture and install it as safetensors."""
+def free_name(wanted: str, force: bool = False) -> str:
+    """``wanted`` when no installed model (bundled or in the store) uses it, or when ``force`` replaces a
+    model in the store; otherwise the first free ``wanted-2``, ``wanted-3``… (never a bundled model's name)."""
+    from u2studio.models.store import list_models
+
+    bundled = {e.name for e in list_models() if e.source == "bundled"}
+    folder = models_dir()
+
+    def taken(candidate: str) -> bool:
+        return candidate in bundled or (folder / f"{candidate}.safetensors").exists() or (folder / f"{candidate}.json").exists()
+
+    if not taken(wanted) or (force and wanted not in bundled):
+        return wanted
+    n = 2
+    while taken(f"{wanted}-{n}"):
+        n += 1
+    return f"{wanted}-{n}"
+
+
+def import_checkpoint(
+    src: str | os.PathLike[str], name: str | None = None, arch: str | None = None, force: bool = False
+) -> ModelEntry:
+    """Check a user's checkpoint against its architecture and install it as safetensors.
+
+    An installed model is replaced only with ``force``; otherwise the import gets a free name
+    (see :func:`free_name`), so two names that clean to the same string never overwrite each other.
+    """
     source = Path(src)
     state = read_state_dict(source)
     arch = arch or detect_arch(state)
@@ -22,7 +47,7 @@ def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch
         raise CheckpointError(f"unknown architecture {arch!r}")
     model = create_model(arch)
     load_into(model, state, str(source))
-    clean_name = _safe_name(name or source.stem)
+    clean_name = free_name(_safe_name(name or source.stem), force)
     target = models_dir() / f"{clean_name}.safetensors"
     metadata = {
         "arch": arch,
@@ -32,5 +57,12 @@ def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch
         "config": CONFIGS[arch].to_dict(),
         "bn_folded": False,
     }
-    save_weights(target, model.state_dict(), metadata)
+    existed = target.exists()
+    try:
+        save_weights(target, model.state_dict(), metadata)
+    except OSError:
+        if not existed:  # no half-installed model (weights without their JSON) is left behind
+            for leftover in (target, target.with_suffix(".json")):
+                leftover.unlink(missing_ok=True)
+        raise
     return ModelEntry(clean_name, arch, target, "imported", metadata)

@@ -32,6 +32,8 @@ def lexical_problem(rel: object) -> str | None:
         return f"path {rel!r} is not normalised (empty, '.' or '..' parts)"
     if parts[0] not in DATA_DIRS or len(parts) not in (2, 3) or (len(parts) == 3 and parts[1] != BACKUP_DIR):
         return f"path {rel!r} is not a file in im/, gt/ or their .backup/ folders"
+    if any(len(p.encode("utf-8", "surrogateescape")) > 255 for p in parts):
+        return f"path {rel[:40]!r}… has a name longer than 255 bytes"
     if parts[-1].startswith(".") or parts[-1].endswith(".tmp"):
         return f"path {rel!r} names a hidden or temporary file"
     return None
@@ -54,8 +56,3 @@ def contained(root: Path, rel: str, where: str) -> Path:
     if not parent.is_relative_to(base):
         raise ManifestError(f"{where}: path {rel!r} leads outside the dataset {base}")
     return base / PurePosixPath(rel)
-
-
-def check_member(root: Path, rel: str, where: str) -> None:
-    """Raise ManifestError unless ``rel`` is a contained dataset file path (see :func:`contained`)."""
-    contained(root, rel, where)

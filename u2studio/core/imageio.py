@@ -84,29 +84,29 @@ def pixel_limit() -> tuple[int, str]:
 def read_regular_file(path: Path) -> bytes:
     """The bytes of ``path`` if it is a regular file (symlinks followed); named pipes, devices, sockets
     and folders are refused with ImageLoadError instead of blocking or reading forever."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags)
+        _refuse_special(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise ImageLoadError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ImageLoadError(f"{path}: is a folder, not an image file") from None
     except OSError as exc:
         raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                    else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
-            raise ImageLoadError(f"{path}: is {kind}, not an image file; only regular files are read")
         with os.fdopen(fd, "rb", closefd=True) as handle:
-            fd = -1
+            _refuse_special(path, os.fstat(handle.fileno()).st_mode)  # the file opened is the one checked
             return handle.read()
     except OSError as exc:
         raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    finally:
-        if fd >= 0:
-            os.close(fd)
+
+
+def _refuse_special(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    )
+    raise ImageLoadError(f"{path}: is {kind}, not an image file; only regular files are read")
 
 
 def is_image_path(path: Path) -> bool:

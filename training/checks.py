@@ -17,7 +17,7 @@ from u2studio.core.dataset.check import check_dataset
 from u2studio.core.dataset.model import ManifestError
 from u2studio.core.imageio import ImageLoadError, load_image, load_mask
 
-from .data import DataError, Sample
+from .data import IMAGE_DIRS, MASK_DIRS, DataError, Sample
 
 RUN_FILES = ("state.pt", "last.safetensors", "last.json", "best.safetensors", "best.json",
              "gt_encoder.safetensors", "gt_encoder.json", "loss.png", "metrics.png")
@@ -74,12 +74,19 @@ def validate_samples(samples: list[Sample]) -> None:
             raise DataError(f"{sample.mask}: mask values are 0/1; masks must use 0..255 (255 = object)")
 
 
-def prepare_run_folder(run_dir: Path, resume: bool, overwrite: bool, delete: bool = True) -> None:
+def prepare_run_folder(
+    run_dir: Path, resume: bool, overwrite: bool, delete: bool = True, data: tuple[str, ...] = ()
+) -> None:
     """Refuse a folder holding a run unless ``--resume`` or ``--overwrite``; with ``--overwrite``
     delete that run's files first (only those; only where ``delete``, i.e. on rank 0), so the
-    folder never mixes two runs."""
+    folder never mixes two runs. ``--out`` may not be a ``--data`` folder or its image/mask folder."""
     if run_dir.exists() and not run_dir.is_dir():
         raise DataError(f"--out {run_dir}: exists and is not a folder")
+    real = run_dir.resolve()
+    for spec in data:
+        root = Path(spec).resolve()
+        if real == root or any(real.is_relative_to(root / name) for name in (*IMAGE_DIRS, *MASK_DIRS)):
+            raise DataError(f"--out {run_dir} is the --data folder {spec} or inside its images/masks; choose another")
     present = [name for name in RUN_FILES if (run_dir / name).exists()]
     if not present or resume:
         return

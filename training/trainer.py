@@ -51,7 +51,7 @@ class Run:
         C.validate_folders(args.data.split(","), lambda text: report.event("notice", message=text))
         samples = collect(args.data.split(","), args.val_percent, args.val_count)
         C.validate_samples(samples)
-        C.prepare_run_folder(self.run_dir, args.resume, getattr(args, "overwrite", False), delete=info.is_main)
+        C.prepare_run_folder(self.run_dir, args.resume, getattr(args, "overwrite", False), info.is_main, tuple(args.data.split(",")))
         self.train_samples = [s for s in samples if s.split == "train"]
         self.val_samples = [s for s in samples if s.split == "val"]
         self.hashes = dataset_hashes(samples) if info.is_main else {}

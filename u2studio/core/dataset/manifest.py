@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from u2studio.core.atomic import atomic_write_text
-from u2studio.core.dataset.paths import contained
+from u2studio.core.dataset.paths import contained, read_regular
 from u2studio.core.dataset.model import FORMAT_NAME, FORMAT_VERSION, ManifestError, Record, check_val_ratio
 
 HEADER_NAME = "dataset.json"
@@ -34,7 +34,9 @@ def read_header(root: Path) -> dict[str, Any]:
     """Read and validate the header; ManifestError names the file and what is wrong."""
     path = root / HEADER_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text") from None
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found; {root} is not a u2studio dataset (create one first)") from None
     try:
@@ -63,7 +65,7 @@ def read_manifest(root: Path) -> list[Record]:
     or of a path that is not a normalised file of im/ or gt/ inside the dataset (symlinks followed)."""
     path = root / MANIFEST_NAME
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found; the dataset is incomplete") from None
     records: list[Record] = []

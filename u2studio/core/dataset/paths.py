@@ -9,7 +9,9 @@ parts, no backslash, no drive), inside ``im/`` or ``gt/`` (optionally their
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 
 from u2studio.core.dataset.model import ManifestError
@@ -56,3 +58,15 @@ def contained(root: Path, rel: str, where: str) -> Path:
     if not parent.is_relative_to(base):
         raise ManifestError(f"{where}: path {rel!r} leads outside the dataset {base}")
     return base / PurePosixPath(rel)
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a dataset metadata file (header, manifest, journal); FileNotFoundError when absent.
+
+    A named pipe, device or socket planted under that name would block or never end: ManifestError.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ManifestError(f"{path}: not a regular file (a pipe, device or socket?); refused")
+        return handle.read()

@@ -20,7 +20,7 @@ from typing import Any
 from u2studio.core.atomic import atomic_write_bytes
 from u2studio.core.dataset.manifest import JOURNAL_NAME
 from u2studio.core.dataset.model import ManifestError, Record
-from u2studio.core.dataset.paths import BACKUP_DIR, contained
+from u2studio.core.dataset.paths import BACKUP_DIR, contained, read_regular
 from u2studio.core.hashing import sha256_file
 
 
@@ -38,7 +38,7 @@ def read_checked_journal(root: Path) -> Journal | None:
     """The unfinished change, validated; None when there is none; ManifestError naming the file otherwise."""
     path = root / JOURNAL_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:

@@ -129,7 +129,7 @@ def evaluate(args: argparse.Namespace) -> int:
         rows.append({"name": stem, **{k: scores[k] for k in PER_IMAGE_KEYS}})
         if args.visualize is not None:
             target = args.visualize / f"{stem}.png"
-            outputs.attempt("--visualize", lambda: _write_zone_picture(target, pred, gt, args.rho))
+            outputs.attempt(f"--visualize {args.visualize}", lambda: _write_zone_picture(target, pred, gt, args.rho))
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
     if not rows:
@@ -138,11 +138,11 @@ def evaluate(args: argparse.Namespace) -> int:
     summary = suite.results()
     print(format_table(summary, args.rho))
     if args.json is not None:
-        outputs.attempt("--json", lambda: atomic_write_text(args.json, json.dumps(summary, indent=2) + "\n"))
+        outputs.attempt(f"--json {args.json}", lambda: atomic_write_text(args.json, json.dumps(summary, indent=2) + "\n"))
     if args.csv is not None:
-        outputs.attempt("--csv", lambda: atomic_write_text(args.csv, _csv_text(rows)))
+        outputs.attempt(f"--csv {args.csv}", lambda: atomic_write_text(args.csv, _csv_text(rows)))
     if args.plots is not None:
-        outputs.attempt("--plots", lambda: write_plots(args.plots, suite.curves()))
+        outputs.attempt(f"--plots {args.plots}", lambda: write_plots(args.plots, suite.curves()))
     return outputs.report()
 
 

@@ -71,7 +71,8 @@ class OutputLog:
         self.disabled: set[str] = set()
 
     def attempt(self, what: str, write: Callable[[], object]) -> bool:
-        """Run ``write``; on OSError (or a bad target) note it once under ``what`` and skip later writes of it."""
+        """Run ``write``; on OSError (or a bad target) note it once under ``what`` (the flag and its target)
+        and skip later writes of it."""
         if what in self.disabled:
             return False
         try:
@@ -79,8 +80,7 @@ class OutputLog:
             return True
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            where = getattr(exc, "filename", None)
-            self.failures.append(f"{what}: {where + ': ' if isinstance(where, str) and where not in reason else ''}{reason}")
+            self.failures.append(f"{what}: {reason}")
             self.disabled.add(what)
             return False
 

@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
             wanted = _safe_name(args.name or args.checkpoint.stem)
             if entry.name != wanted:
-                print(f"note: a model named {wanted!r} is installed; this one is {entry.name!r} "
-                      "(pass --force to replace an imported model)", file=sys.stderr)
+                hint = "a bundled model is never replaced" if args.force else "pass --force to replace an imported model"
+                print(f"note: a model named {wanted!r} is installed; this one is {entry.name!r} ({hint})", file=sys.stderr)
             print(f"imported {args.checkpoint} as {entry.name!r} ({entry.arch}) -> {entry.path}")
             return 0
         return list_installed()

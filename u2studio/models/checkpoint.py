@@ -31,6 +31,8 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Read a state dict on the CPU from safetensors or a weights-only torch file."""
     file_path = Path(path)
     if not file_path.is_file():
+        if file_path.exists():
+            raise CheckpointError(f"{file_path}: not a regular file (a folder, pipe or device); refused")
         raise CheckpointError(f"{file_path}: no such checkpoint file")
     check_checkpoint_size(file_path)
     try:

@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     fetch.add_argument("--force", action="store_true", help="convert again even if installed")
     imp = actions.add_parser("import", help="install an official .pth or .safetensors checkpoint")
     imp.add_argument("checkpoint", type=Path)
-    imp.add_argument("--name", help="name to install it under (default: the file's stem)")
+    imp.add_argument("--name", help="name to install it under (default: the architecture for an official file, else the file's stem)")
     imp.add_argument("--arch", choices=["u2net", "u2netp", "isnet"], help="skip detection from the keys")
     imp.add_argument("--force", action="store_true", help="replace an imported model of the same name")
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "fetch":
-            from u2studio.core.launch import is_frozen
+            from u2studio.launch import is_frozen
 
             if is_frozen():
                 print(
@@ -44,13 +44,10 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             from u2studio.models.importer import import_checkpoint
 
-            entry = import_checkpoint(args.checkpoint, name=args.name, arch=args.arch, force=args.force)
-            from u2studio.models.store import _safe_name
-
-            wanted = _safe_name(args.name or args.checkpoint.stem)
-            if entry.name != wanted:
-                hint = "a bundled model is never replaced" if args.force else "pass --force to replace an imported model"
-                print(f"note: a model named {wanted!r} is installed; this one is {entry.name!r} ({hint})", file=sys.stderr)
+            entry = import_checkpoint(
+                args.checkpoint, name=args.name, arch=args.arch, force=args.force,
+                on_notice=lambda text: print(f"note: {text}", file=sys.stderr),
+            )
             print(f"imported {args.checkpoint} as {entry.name!r} ({entry.arch}) -> {entry.path}")
             return 0
         return list_installed()
@@ -68,5 +65,5 @@ def list_installed() -> int:
         print("no models installed; run `u2studio weights fetch`")
         return 1
     for entry in entries:
-        print(f"{entry.name:24s} {entry.arch:7s} {entry.source:10s} {entry.path}")
+        print(f"{entry.name:24s} {entry.arch:7s} {entry.origin}  ({entry.path})")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from u2studio.core.hashing import sha256_file
@@ -10,15 +11,13 @@ from u2studio.core.paths import models_dir
 from u2studio.models.checkpoint import CheckpointError, detect_arch, load_into, read_state_dict, save_weights
 from u2studio.models.config import CONFIGS
 from u2studio.models.registry import create_model
-from u2studio.models.store import ModelEntry, _safe_name
+from u2studio.models.store import ModelEntry, bundled_names, install_name
 
 
 def free_name(wanted: str, force: bool = False) -> str:
     """``wanted`` when no installed model (bundled or in the store) uses it, or when ``force`` replaces a
     model in the store; otherwise the first free ``wanted-2``, ``wanted-3``… (never a bundled model's name)."""
-    from u2studio.models.store import list_models
-
-    bundled = {e.name for e in list_models() if e.source == "bundled"}
+    bundled = bundled_names()
     folder = models_dir()
 
     def taken(candidate: str) -> bool:
@@ -33,7 +32,11 @@ def free_name(wanted: str, force: bool = False) -> str:
 
 
 def import_checkpoint(
-    src: str | os.PathLike[str], name: str | None = None, arch: str | None = None, force: bool = False
+    src: str | os.PathLike[str],
+    name: str | None = None,
+    arch: str | None = None,
+    force: bool = False,
+    on_notice: Callable[[str], None] | None = None,
 ) -> ModelEntry:
     """Check a user's checkpoint against its architecture and install it as safetensors.
 
@@ -47,12 +50,16 @@ def import_checkpoint(
         raise CheckpointError(f"unknown architecture {arch!r}")
     model = create_model(arch)
     load_into(model, state, str(source))
-    clean_name = free_name(_safe_name(name or source.stem), force)
+    base_name = install_name(arch, source.stem, bundled_names(), wanted=name)
+    clean_name = free_name(base_name, force)
+    if clean_name != base_name and on_notice is not None:
+        on_notice(f"a model named {base_name!r} is installed; this one is {clean_name!r} "
+                  "(pass --force to replace it)")
     target = models_dir() / f"{clean_name}.safetensors"
     metadata = {
         "arch": arch,
         "source": "imported",
-        "imported_from": str(source),
+        "imported_from": str(source.resolve()),
         "original_sha256": sha256_file(source),
         "config": CONFIGS[arch].to_dict(),
         "bn_folded": False,

@@ -73,7 +73,7 @@ def test_add_stats_check(tmp_path: Path) -> None:
     lines = (ds / "manifest.jsonl").read_text()
     (ds / "manifest.jsonl").write_text(lines + "{broken\n")
     r = u2("check", ds)
-    assert r.returncode == 2 and "manifest.jsonl: line 2: not valid JSON" in r.stderr
+    assert r.returncode == 1 and "manifest.jsonl: line 2: not valid JSON" in r.stdout  # a problem found: 1
 
 
 @pytest.mark.parametrize(

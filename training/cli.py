@@ -35,6 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, default=None, help="resize side (default from the model: 320 U²-Net, 1024 IS-Net)")
     p.add_argument("--crop", type=int, default=None, help="random crop side (default 288 for U²-Net at 320, size for IS-Net)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/state.pt when it exists")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in OUT (its files are deleted first)")
     p.add_argument("--progress-json", action="store_true", help="JSON-lines events on stdout instead of progress bars")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true", help="deterministic kernels (slower on GPUs)")

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import checks as C
 from . import distributed as D
 from . import state as S
 from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, discover, guard_split
@@ -27,6 +28,7 @@ from .setup import (
 )
 from .steps import batch_loader, compute_loss, epoch_batches, evaluate
 from .validate import available_metrics, is_better
+from u2studio.core.imageio import ImageLoadError
 from u2studio.models.checkpoint import CheckpointError, load_into, read_state_dict
 from u2studio.models.config import CONFIGS
 from u2studio.models.isnet import ISNetGTEncoder
@@ -49,10 +51,13 @@ class Run:
             raise ValueError(f"--best-metric {args.best_metric} is not available (have {', '.join(sorted(available_metrics()))})")
         if args.interm_sup and args.arch != "isnet":
             raise ValueError("--interm-sup is IS-Net's intermediate supervision; use it with --arch isnet")
+        C.validate_folders(args.data.split(","), lambda text: report.event("notice", message=text))
         seed_everything(args.seed, args.deterministic)
         model, self.finetune = build_model(args.arch, args.init)
         self.sizes = sizes_for(self.config, args.size, args.crop, FT_SIZES.get(args.arch) if self.finetune else None)
         samples = self.split_samples()
+        C.validate_samples(samples)
+        C.prepare_run_folder(self.run_dir, args.resume, getattr(args, "overwrite", False), info.is_main, tuple(args.data.split(",")))
         self.train_samples = [s for s in samples if s.split == "train"]
         self.val_samples = [s for s in samples if s.split == "val"]
         self.hashes = dataset_hashes(samples) if info.is_main else {}
@@ -291,6 +296,8 @@ class Run:
     def run(self) -> None:
         """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""
         args = self.args
+        if args.resume:
+            C.check_resume(self.run_dir, args, self.hashes, (self.sizes.size, self.sizes.crop))
         if self.finetune:  # the starting weights on the held-out pairs, before anything trains (sharded over ranks)
             self.baseline = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers, self.info)
         resumed = self.restore() if args.resume else False
@@ -334,7 +341,7 @@ def main(args: argparse.Namespace) -> int:
         report.close_bar()
         report.event("error", kind="nan", message=f"{exc}; stopped, the last good checkpoint is kept")
         return EXIT_NAN
-    except (ValueError, OSError, RuntimeError, CheckpointError) as exc:
+    except (ValueError, OSError, RuntimeError, CheckpointError, ImageLoadError) as exc:
         report.close_bar()
         report.event("error", kind=type(exc).__name__, message=str(exc))
         if not args.progress_json and info.is_main:

@@ -97,7 +97,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    stats = Dataset.open(args.dataset).stats(worst=args.worst)
+    stats = Dataset.open(args.dataset, recover=False).stats(worst=args.worst)
     if args.json:
         print(json.dumps(stats.to_dict(), indent=2))
     else:
@@ -133,21 +133,30 @@ def format_stats(s: DatasetStats) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    ds = Dataset.open(args.dataset)
-    problems = ds.check()
+    """Read-only: a pending journal is reported, not replayed. 1 for any problem (a damaged manifest
+    included), 2 when DATASET is not a dataset folder at all."""
+    from u2studio.core.dataset import manifest as mf
+    from u2studio.core.dataset.check import check_dataset
+
+    root = args.dataset
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such dataset folder")
+    header = mf.read_header(root)
+    problems = check_dataset(root, header["val_ratio"])
     for problem in problems:
         print(problem)
-    count = len(ds.records())
     if problems:
-        print(f"{len(problems)} problem(s) in {ds.root} ({count} pairs)", file=sys.stderr)
+        print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
         return 1
-    print(f"ok: {count} pairs in {ds.root}")
+    print(f"ok: {len(mf.read_manifest(root))} pairs in {root}")
     return 0
 
 
 def _import(args: argparse.Namespace) -> int:
     from u2studio.core.dataset import import_folder
+    from u2studio.core.dataset.importer import find_folder_pairs
 
+    find_folder_pairs(args.folder, args.layout)  # an unusable source creates no destination
     ds = Dataset.open_or_create(args.dataset, args.val_ratio)
     report = import_folder(ds, args.folder, args.layout, annotator=args.annotator, state=args.state)
     for path in report.unmatched_images:

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--images", type=Path, help="folder of images to segment first with --model")
     p.add_argument("--model", help="installed model name or checkpoint path (with --images)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--rho", type=int, default=3, help="relaxed boundary slack in pixels (default 3)")
+    p.add_argument("--rho", type=int, default=3, help="relaxed boundary slack in pixels, 0..255 (default 3)")
     p.add_argument("--json", type=Path, help="write the summary as JSON")
     p.add_argument("--csv", type=Path, help="write per-image scores as CSV")
     p.add_argument("--plots", type=Path, help="folder for PR and F-threshold curves (PNG)")
@@ -62,6 +62,15 @@ def match_folders(pred_dir: Path, gt_dir: Path) -> Matching:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate (optionally predicting first); non-zero on any mismatch unless --on-mismatch skip."""
+    from u2studio.cli.eval_outputs import check_rho, clashes
+
+    refusals = [m for m in (check_rho(args.rho),) if m] + clashes(args)
+    if args.images is None and args.pred is not None and args.pred.resolve() == args.gt.resolve():
+        refusals.append(f"--pred and --gt are the same folder {args.gt}; the masks would be scored against themselves")
+    if refusals:
+        for line in refusals:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     for folder, flag in ((args.gt, "--gt"), (args.images, "--images")):
         if folder is not None and not folder.is_dir():
             print(f"error: {flag} {folder} is not a folder", file=sys.stderr)
@@ -94,8 +103,12 @@ def _predict_then_eval(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    """Score every matched pair and write the requested outputs."""
+    """Score every matched pair, print the table, then write the requested outputs (failures after the results)."""
     from tqdm import tqdm
+
+    from u2studio.cli.eval_outputs import OutputLog
+
+    outputs = OutputLog()
 
     matching = match_folders(args.pred, args.gt)
     problems = list(matching.problems)
@@ -105,7 +118,7 @@ def evaluate(args: argparse.Namespace) -> int:
     rows: list[dict[str, object]] = []
     for stem, pred_path, gt_path in tqdm(matching.pairs, unit="img", file=sys.stderr):
         try:
-            pred, gt = load_mask(pred_path), load_mask(gt_path)
+            pred, gt = load_prediction(pred_path), load_mask(gt_path)
             pair = validate_pair(pred, gt)
         except (ImageLoadError, MetricInputError) as exc:
             problems.append(f"{stem}: {exc}")
@@ -115,7 +128,8 @@ def evaluate(args: argparse.Namespace) -> int:
         scores = suite.step(pair)
         rows.append({"name": stem, **{k: scores[k] for k in PER_IMAGE_KEYS}})
         if args.visualize is not None:
-            _write_zone_picture(args.visualize / f"{stem}.png", pred, gt, args.rho)
+            target = args.visualize / f"{stem}.png"
+            outputs.attempt(f"--visualize {args.visualize}", lambda: _write_zone_picture(target, pred, gt, args.rho))
     for problem in problems:
         print(f"skipped: {problem}", file=sys.stderr)
     if not rows:
@@ -124,12 +138,22 @@ def evaluate(args: argparse.Namespace) -> int:
     summary = suite.results()
     print(format_table(summary, args.rho))
     if args.json is not None:
-        atomic_write_text(args.json, json.dumps(summary, indent=2) + "\n")
+        outputs.attempt(f"--json {args.json}", lambda: atomic_write_text(args.json, json.dumps(summary, indent=2) + "\n"))
     if args.csv is not None:
-        atomic_write_text(args.csv, _csv_text(rows))
+        outputs.attempt(f"--csv {args.csv}", lambda: atomic_write_text(args.csv, _csv_text(rows)))
     if args.plots is not None:
-        write_plots(args.plots, suite.curves())
-    return 0
+        outputs.attempt(f"--plots {args.plots}", lambda: write_plots(args.plots, suite.curves()))
+    return outputs.report()
+
+
+def load_prediction(path: Path) -> np.ndarray:
+    """A predicted mask as H×W uint8; a colour file is refused for every metric alike (grey stored as RGB is fine)."""
+    from u2studio.core.imageio import load_image
+
+    rgb = load_image(path).rgb
+    if not (np.array_equal(rgb[:, :, 0], rgb[:, :, 1]) and np.array_equal(rgb[:, :, 0], rgb[:, :, 2])):
+        raise MetricInputError(f"{path.name}: the prediction is a colour image; save predictions as grey masks (0..255)")
+    return np.ascontiguousarray(rgb[:, :, 0])
 
 
 def _stop(problems: list[str]) -> int:

@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="u2studio", description="Salient-object and background-removal masks.")
     parser.add_argument("--version", action="version", version=f"u2studio {__version__}")
     parser.add_argument("--self-test", action="store_true", help="check this installation end to end and exit")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of a failure (anywhere on the line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in SUBCOMMANDS.items():
         importlib.import_module(module_name).add_parser(sub)
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the studio or a subcommand; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    args_list = [a for a in args_list if a != "--debug"]
     if not args_list or args_list[0] not in SUBCOMMANDS and not args_list[0].startswith("-"):
         return run_studio(args_list)
     parser = build_parser()
@@ -50,6 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one error boundary of every command
+        if debug:
+            raise
+        from u2studio.cli.errors import describe
+
+        code, message = describe(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return code
 
 
 def run_studio(paths: list[str]) -> int:

@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     imp.add_argument("checkpoint", type=Path)
     imp.add_argument("--name", help="name to install it under (default: the architecture for an official file, else the file's stem)")
     imp.add_argument("--arch", choices=["u2net", "u2netp", "isnet"], help="skip detection from the keys")
+    imp.add_argument("--force", action="store_true", help="replace an imported model of the same name")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "import":
             from u2studio.models.importer import import_checkpoint
 
-            entry = import_checkpoint(args.checkpoint, name=args.name, arch=args.arch)
+            entry = import_checkpoint(
+                args.checkpoint, name=args.name, arch=args.arch, force=args.force,
+                on_notice=lambda text: print(f"note: {text}", file=sys.stderr),
+            )
             print(f"imported {args.checkpoint} as {entry.name!r} ({entry.arch}) -> {entry.path}")
             return 0
         return list_installed()

@@ -57,13 +57,14 @@ class BoundaryMatch:
     gt_edge: np.ndarray
     gt_zone: np.ndarray
     pred_zone: np.ndarray
+    masks_agree: bool = True  # used only when neither mask has a boundary (each is all on or all off)
 
     @property
     def precision(self) -> float:
         """Share of predicted boundary pixels within ρ of the reference boundary."""
         total = int(self.pred_edge.sum())
         if total == 0:
-            return 1.0 if int(self.gt_edge.sum()) == 0 else 0.0
+            return 1.0 if int(self.gt_edge.sum()) == 0 and self.masks_agree else 0.0
         return float(np.count_nonzero(self.pred_edge & self.gt_zone)) / total
 
     @property
@@ -71,7 +72,7 @@ class BoundaryMatch:
         """Share of reference boundary pixels within ρ of the predicted boundary."""
         total = int(self.gt_edge.sum())
         if total == 0:
-            return 1.0 if int(self.pred_edge.sum()) == 0 else 0.0
+            return 1.0 if int(self.pred_edge.sum()) == 0 and self.masks_agree else 0.0
         return float(np.count_nonzero(self.gt_edge & self.pred_zone)) / total
 
     @property
@@ -93,7 +94,10 @@ def match_boundaries(pred: np.ndarray, gt: np.ndarray, rho: int = 3) -> Boundary
     pred_bin = prediction_foreground(pred).astype(np.uint8)
     gt_bin = reference_foreground(gt).astype(np.uint8)
     pred_edge, gt_edge = boundary(pred_bin), boundary(gt_bin)
-    return BoundaryMatch(pred_edge, gt_edge, relaxed_zone(gt_edge, rho), relaxed_zone(pred_edge, rho))
+    agree = True
+    if not pred_edge.any() and not gt_edge.any():
+        agree = bool(np.array_equal(pred_bin, gt_bin))
+    return BoundaryMatch(pred_edge, gt_edge, relaxed_zone(gt_edge, rho), relaxed_zone(pred_edge, rho), agree)
 
 
 def relaxed_f(pred: np.ndarray, gt: np.ndarray, rho: int = 3) -> tuple[float, float, float]:

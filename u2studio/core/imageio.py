@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from u2studio.core.atomic import atomic_write_bytes
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"})
 DEFAULT_MAX_PIXELS = 250_000_000
+DEFAULT_DECODE_BUDGET_MB = 2048
+# Peak bytes per pixel while decoding: Pillow's RGBA buffer, the upright copy, RGB and alpha arrays.
+DECODE_BYTES_PER_PIXEL = 16
 
 
 class ImageLoadError(Exception):
@@ -46,6 +50,65 @@ def max_pixels() -> int:
         return DEFAULT_MAX_PIXELS
 
 
+def decode_budget_bytes() -> int:
+    """Memory one decode may use: ``U2STUDIO_DECODE_BUDGET_MB`` (default 2048 MB), and never more than
+    half of the memory the system has available right now (where it can tell)."""
+    try:
+        budget = int(os.environ.get("U2STUDIO_DECODE_BUDGET_MB", DEFAULT_DECODE_BUDGET_MB)) << 20
+    except ValueError:
+        budget = DEFAULT_DECODE_BUDGET_MB << 20
+    available = _available_memory()
+    if available is not None:
+        budget = min(budget, available // 2)
+    return max(budget, 1 << 20)
+
+
+def _available_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def pixel_limit() -> tuple[int, str]:
+    """The most pixels one decode may have, and which limit set it (for the error message)."""
+    fixed = max_pixels()
+    budget = decode_budget_bytes()
+    by_memory = budget // DECODE_BYTES_PER_PIXEL
+    if by_memory < fixed:
+        return by_memory, (f"the {budget >> 20} MB decode memory budget "
+                           "(set U2STUDIO_DECODE_BUDGET_MB to raise it, within half the free memory)")
+    return fixed, "the limit that guards against decompression bombs (set U2STUDIO_MAX_PIXELS to raise it)"
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (symlinks followed); named pipes, devices, sockets
+    and folders are refused with ImageLoadError instead of blocking or reading forever."""
+    try:
+        _refuse_special(path, os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ImageLoadError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    try:
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            _refuse_special(path, os.fstat(handle.fileno()).st_mode)  # the file opened is the one checked
+            return handle.read()
+    except OSError as exc:
+        raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _refuse_special(path: Path, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a named pipe" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    )
+    raise ImageLoadError(f"{path}: is {kind}, not an image file; only regular files are read")
+
+
 def is_image_path(path: Path) -> bool:
     """Whether ``path`` has an extension u2studio reads."""
     return path.suffix.lower() in IMAGE_EXTENSIONS
@@ -58,13 +121,8 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
 
 
 def read_image_bytes(path: Path) -> bytes:
-    """An image file's raw bytes, or ImageLoadError naming the file and the reason."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ImageLoadError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ImageLoadError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    """An image file's raw bytes (regular files only), or ImageLoadError naming the file and the reason."""
+    return read_regular_file(path)
 
 
 def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
@@ -72,7 +130,7 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
     label = str(path) if path else "image"
     if not data:
         raise ImageLoadError(f"{label}: the file is empty")
-    limit = max_pixels()
+    limit = pixel_limit()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -102,15 +160,15 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
     return LoadedImage(rgb, alpha, path, mode, fmt)
 
 
-def _check_pixels(size: tuple[int, int], limit: int, label: str) -> None:
+def _check_pixels(size: tuple[int, int], limit: tuple[int, str], label: str) -> None:
     width, height = size
     if width <= 0 or height <= 0:
         raise ImageLoadError(f"{label}: the image has no pixels ({width}x{height})")
-    if width * height > limit:
+    most, why = limit
+    if width * height > most:
         raise ImageLoadError(
             f"{label}: {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
-            f"{limit / 1e6:.0f}-megapixel limit that guards against decompression bombs "
-            "(set U2STUDIO_MAX_PIXELS to raise it)"
+            f"{most / 1e6:.0f}-megapixel limit set by {why}"
         )
 
 
@@ -132,7 +190,7 @@ def _to_rgb(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
 
 
-def _decode_with_opencv(data: bytes, limit: int, label: str) -> tuple[np.ndarray, np.ndarray | None] | None:
+def _decode_with_opencv(data: bytes, limit: tuple[int, str], label: str) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Second chance for files Pillow cannot decode (for example 16-bit colour TIFF)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     arr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)

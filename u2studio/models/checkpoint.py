@@ -18,6 +18,9 @@ from u2studio.core.atomic import atomic_write_bytes, atomic_write_text
 
 WRAPPER_PREFIXES = ("module.", "_orig_mod.", "model.", "net.")
 METADATA_KEY = "u2studio"
+# The largest model (U²-Net, IS-Net) is ~180 MB of float32; a checkpoint file, and what it
+# decompresses to, may be a few times that (optimiser state, fp64) but never gigabytes.
+DEFAULT_MAX_CHECKPOINT_MB = 1024
 
 
 class CheckpointError(Exception):
@@ -28,7 +31,10 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Read a state dict on the CPU from safetensors or a weights-only torch file."""
     file_path = Path(path)
     if not file_path.is_file():
+        if file_path.exists():
+            raise CheckpointError(f"{file_path}: not a regular file (a folder, pipe or device); refused")
         raise CheckpointError(f"{file_path}: no such checkpoint file")
+    check_checkpoint_size(file_path)
     try:
         if file_path.suffix == ".safetensors":
             raw: Any = safetensors_load(file_path.read_bytes())
@@ -43,6 +49,43 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     except Exception as exc:  # torch and safetensors raise many types for damaged files
         raise CheckpointError(f"{file_path}: not a readable checkpoint ({type(exc).__name__}: {exc})") from None
     return clean_state_dict(raw, str(file_path))
+
+
+def max_checkpoint_bytes() -> int:
+    """The cap on a checkpoint's stored and decompressed size; ``U2STUDIO_MAX_CHECKPOINT_MB`` overrides it."""
+    try:
+        megabytes = int(os.environ.get("U2STUDIO_MAX_CHECKPOINT_MB", DEFAULT_MAX_CHECKPOINT_MB))
+    except ValueError:
+        megabytes = DEFAULT_MAX_CHECKPOINT_MB
+    return max(megabytes, 1) << 20
+
+
+def check_checkpoint_size(path: Path) -> None:
+    """Refuse a file whose stored size, or (for torch's zip format) the sum of its entries' declared
+    uncompressed sizes, is over the cap, before anything is decoded; also refuse entries whose
+    decompressed size is not declared honestly (a deflated payload larger than it says)."""
+    import zipfile
+
+    limit = max_checkpoint_bytes()
+    size = path.stat().st_size
+    if size > limit:
+        raise CheckpointError(f"{path}: {size / 2**20:.0f} MB is over the {limit >> 20} MB checkpoint limit "
+                              "(set U2STUDIO_MAX_CHECKPOINT_MB to raise it)")
+    if path.suffix == ".safetensors" or not zipfile.is_zipfile(path):
+        return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from None
+    total = sum(info.file_size for info in entries)
+    if total > limit:
+        raise CheckpointError(f"{path}: decompresses to {total / 2**20:.0f} MB, over the {limit >> 20} MB "
+                              "checkpoint limit (set U2STUDIO_MAX_CHECKPOINT_MB to raise it)")
+    for info in entries:
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > 64 * info.compress_size + (1 << 20):
+            raise CheckpointError(f"{path}: entry {info.filename} expands {info.file_size // max(info.compress_size, 1)}x; "
+                                  "refused as a decompression bomb (torch saves its tensors uncompressed)")
 
 
 def clean_state_dict(raw: Any, label: str = "checkpoint") -> dict[str, torch.Tensor]:
@@ -105,7 +148,21 @@ def load_into(model: torch.nn.Module, state: Mapping[str, torch.Tensor], label: 
         if wrong_shape:
             parts.append(f"shape mismatches ({len(wrong_shape)}): {'; '.join(wrong_shape[:6])}")
         raise CheckpointError(f"{label} does not fit {type(model).__name__}: " + "; ".join(parts))
+    check_values(model, state, label)
     model.load_state_dict(dict(state), strict=True)
+
+
+def check_values(model: torch.nn.Module, state: Mapping[str, torch.Tensor], label: str = "checkpoint") -> None:
+    """Refuse weights that would load silently wrong: integer tensors where the model has floats
+    (they would be cast), and NaN or infinite values (they give empty masks)."""
+    own = model.state_dict()
+    bad_type = [k for k in own if own[k].is_floating_point() and not state[k].is_floating_point()]
+    if bad_type:
+        raise CheckpointError(f"{label}: {len(bad_type)} weight tensor(s) are not floating point "
+                              f"({bad_type[0]} is {state[bad_type[0]].dtype}); not a trained model's weights")
+    for key in own:
+        if own[key].is_floating_point() and not bool(torch.isfinite(state[key]).all()):
+            raise CheckpointError(f"{label}: weight {key} holds NaN or infinite values; refused")
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -67,7 +67,8 @@ class DatasetLock:
         if self._depth:
             self._depth += 1
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        # O_NOFOLLOW: a .lock planted as a symlink must not create or open a file elsewhere
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         deadline = time.monotonic() + self.timeout
         delay = 0.005
         while not _try_lock(fd):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from u2studio.core.atomic import atomic_write_text
+from u2studio.core.dataset.paths import contained, read_regular
 from u2studio.core.dataset.model import FORMAT_NAME, FORMAT_VERSION, ManifestError, Record, check_val_ratio
 
 HEADER_NAME = "dataset.json"
@@ -33,7 +34,9 @@ def read_header(root: Path) -> dict[str, Any]:
     """Read and validate the header; ManifestError names the file and what is wrong."""
     path = root / HEADER_NAME
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text") from None
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found; {root} is not a u2studio dataset (create one first)") from None
     try:
@@ -58,10 +61,11 @@ def read_header(root: Path) -> dict[str, Any]:
 
 
 def read_manifest(root: Path) -> list[Record]:
-    """All records in file order; ManifestError names the file and line of a damaged or duplicate record."""
+    """All records in file order; ManifestError names the file and line of a damaged or duplicate record,
+    or of a path that is not a normalised file of im/ or gt/ inside the dataset (symlinks followed)."""
     path = root / MANIFEST_NAME
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found; the dataset is incomplete") from None
     records: list[Record] = []
@@ -75,8 +79,10 @@ def read_manifest(root: Path) -> list[Record]:
             raise ManifestError(f"{path}: line {lineno}: not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise ManifestError(f"{path}: line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ManifestError(f"{path}: line {lineno}: {exc}") from None
+        for rel in (record.image, record.mask, *record.backups):
+            contained(root, rel, f"{path}: line {lineno}")
         key = record.stem.casefold()
         if key in seen:
             raise ManifestError(f"{path}: line {lineno}: stem {record.stem!r} already used on line {seen[key]}")
@@ -112,23 +118,6 @@ def write_manifest(root: Path, records: Iterable[Record], lines: dict[str, tuple
 def write_journal(root: Path, entry: dict[str, Any]) -> None:
     """Record an operation in progress, so a crash part-way can be finished or undone."""
     atomic_write_text(root / JOURNAL_NAME, json.dumps(entry, ensure_ascii=False))
-
-
-def read_journal(root: Path) -> dict[str, Any] | None:
-    """The unfinished operation, if any; a journal that cannot be read is treated as absent only if empty."""
-    path = root / JOURNAL_NAME
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        entry = json.loads(text)
-        Record.from_dict(entry["record"])
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ManifestError(f"{path}: damaged journal of an unfinished change ({exc})") from None
-    if not isinstance(entry, dict):
-        raise ManifestError(f"{path}: damaged journal of an unfinished change")
-    return entry
 
 
 def remove_journal(root: Path) -> None:

@@ -31,6 +31,7 @@ from u2studio.core.dataset.model import (
     TRAINING_STATES,
     DatasetError,
     DatasetStats,
+    ManifestError,
     Problem,
     Record,
     Split,
@@ -40,6 +41,8 @@ from u2studio.core.dataset.model import (
     utc_now,
 )
 from u2studio.core.dataset.naming import safe_stem, unique_stem
+from u2studio.core.dataset.paths import contained
+from u2studio.core.dataset.recovery import drop_moved, read_checked_journal, roll_back
 from u2studio.core.dataset.stats import correction_stats, summarize
 
 IMAGE_DIR = "im"
@@ -70,31 +73,47 @@ class Dataset:
     @classmethod
     def create(cls, path: str | os.PathLike[str], val_ratio: float = 0.1) -> Dataset:
         """Make a new, empty dataset in ``path`` (created if missing; an existing folder must be empty)."""
-        root = Path(path)
+        return cls._create(Path(path), val_ratio, open_existing=False)
+
+    @classmethod
+    def _create(cls, root: Path, val_ratio: float, open_existing: bool) -> Dataset:
+        """Create under the dataset lock, re-checking there, so it never races an ``add`` into a new folder.
+
+        ``add`` takes the same lock, and the header is written last, so a concurrent
+        creator either sees a finished dataset (opened, or refused by plain create) or
+        makes it whole before anyone adds to it.
+        """
         ratio = check_val_ratio(val_ratio)
-        if (root / mf.HEADER_NAME).exists():
-            raise DatasetError(f"{root}: already a dataset; open it instead")
         if root.exists() and not root.is_dir():
             raise DatasetError(f"{root}: exists and is not a folder")
-        if root.is_dir() and any(p.name != mf.LOCK_NAME for p in root.iterdir()):
-            raise DatasetError(f"{root}: the folder is not empty; choose a new or empty folder")
+        if not open_existing and (root / mf.HEADER_NAME).exists():
+            raise DatasetError(f"{root}: already a dataset; open it instead")
         root.mkdir(parents=True, exist_ok=True)
         with DatasetLock(root / mf.LOCK_NAME):
-            (root / IMAGE_DIR).mkdir(exist_ok=True)
-            (root / MASK_DIR).mkdir(exist_ok=True)
-            mf.write_manifest(root, [])
-            mf.write_header(root, ratio, utc_now())  # last: the header makes the folder a dataset
+            if (root / mf.HEADER_NAME).exists():
+                if not open_existing:
+                    raise DatasetError(f"{root}: already a dataset; open it instead")
+            else:
+                if any(p.name != mf.LOCK_NAME for p in root.iterdir()):
+                    raise DatasetError(f"{root}: the folder is not empty; choose a new or empty folder")
+                (root / IMAGE_DIR).mkdir(exist_ok=True)
+                (root / MASK_DIR).mkdir(exist_ok=True)
+                mf.write_manifest(root, [])
+                mf.write_header(root, ratio, utc_now())  # last: the header makes the folder a dataset
         return cls.open(root)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], lock_timeout: float = 60.0) -> Dataset:
-        """Open an existing dataset; ManifestError names the file and line of anything damaged."""
+    def open(cls, path: str | os.PathLike[str], lock_timeout: float = 60.0, recover: bool = True) -> Dataset:
+        """Open an existing dataset; ManifestError names the file and line of anything damaged.
+
+        ``recover=False`` reads only (for stats and check): a pending journal is left alone.
+        """
         root = Path(path)
         if not root.is_dir():
             raise DatasetError(f"{root}: no such dataset folder")
         header = mf.read_header(root)
         ds = cls(root, header["val_ratio"], lock_timeout)
-        if (root / mf.JOURNAL_NAME).exists():
+        if recover and (root / mf.JOURNAL_NAME).exists():
             with ds._lock:
                 ds._recover()
         ds.records()
@@ -106,7 +125,7 @@ class Dataset:
         root = Path(path)
         if (root / mf.HEADER_NAME).exists():
             return cls.open(root)
-        return cls.create(root, val_ratio)
+        return cls._create(root, val_ratio, open_existing=True)
 
     # ----------------------------------------------------------------- reading
     @property
@@ -274,9 +293,9 @@ class Dataset:
             return {}
         stamp = now.replace("-", "").replace(":", "").replace(".", "")
         plan: dict[str, str] = {}
-        if previous.mask_sha256 != record.mask_sha256 and (self.root / previous.mask).is_file():
+        if previous.mask_sha256 != record.mask_sha256 and self._file(previous.mask).is_file():
             plan[previous.mask] = self._free_backup(MASK_DIR, previous.stem, stamp, ".png")
-        if previous.image_sha256 != record.image_sha256 and (self.root / previous.image).is_file():
+        if previous.image_sha256 != record.image_sha256 and self._file(previous.image).is_file():
             plan[previous.image] = self._free_backup(IMAGE_DIR, previous.stem, stamp, Path(previous.image).suffix)
         return plan
 
@@ -284,7 +303,7 @@ class Dataset:
         """``<folder>/.backup/<stem>.<stamp><ext>``, with ``-2``… when two updates share a millisecond."""
         rel = f"{folder}/{BACKUP_DIR}/{stem}.{stamp}{ext}"
         n = 2
-        while (self.root / rel).exists():
+        while self._file(rel).exists():
             rel = f"{folder}/{BACKUP_DIR}/{stem}.{stamp}-{n}{ext}"
             n += 1
         return rel
@@ -302,7 +321,7 @@ class Dataset:
     ) -> None:
         """Steps 1–5 of the change protocol (see the module docstring); ``rewrite`` repairs damaged files."""
         for target, backup in backups.items():
-            atomic_write_bytes(self.root / backup, (self.root / target).read_bytes())
+            atomic_write_bytes(self._file(backup), self._file(target).read_bytes())
         mf.write_journal(
             self.root,
             {
@@ -314,11 +333,11 @@ class Dataset:
             },
         )
         if rewrite or previous is None or previous.image_sha256 != record.image_sha256 or previous.image != record.image:
-            atomic_write_bytes(self.root / record.image, image_data)
+            atomic_write_bytes(self._file(record.image), image_data)
         if rewrite or previous is None or previous.mask_sha256 != record.mask_sha256:
-            atomic_write_bytes(self.root / record.mask, mask_png)
+            atomic_write_bytes(self._file(record.mask), mask_png)
         self._commit(_upsert(records, record))
-        self._drop(removes, record)
+        self._drop(removes, record, previous)
         mf.remove_journal(self.root)
 
     def _commit(self, records: list[Record]) -> None:
@@ -330,52 +349,55 @@ class Dataset:
         self._records = list(records)
         self._stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
 
-    def _drop(self, removes: Iterable[str], record: Record) -> None:
+    def _file(self, rel: str) -> Path:
+        """The absolute path of a dataset file named by a record, refused unless it stays inside the dataset."""
+        return contained(self.root, rel, str(self.root / mf.MANIFEST_NAME))
+
+    def _drop(self, removes: Iterable[str], record: Record, previous: Record | None) -> None:
+        """Delete the replaced image after a move, only while it still holds the replaced record's bytes."""
         for rel in removes:
-            if rel not in (record.image, record.mask):
-                try:
-                    (self.root / rel).unlink()
-                except FileNotFoundError:
-                    pass
+            if previous is not None and rel not in (record.image, record.mask):
+                path = self._file(rel)
+                if path.is_file() and sha256_file(path) == previous.image_sha256:
+                    path.unlink()
 
     def _recover(self) -> None:
-        """Finish or undo a change interrupted by a crash, and delete leftover temporary files (lock held)."""
-        entry = mf.read_journal(self.root)
-        if entry is not None:
-            record = Record.from_dict(entry["record"])
-            previous = Record.from_dict(entry["previous"]) if entry.get("previous") else None
+        """Finish or undo a change interrupted by a crash, and delete leftover temporary files (lock held).
+
+        The journal is untrusted (see u2studio.core.dataset.recovery): it must describe a
+        change of this manifest, and only files whose hashes prove they belong to that
+        change are restored or deleted.
+        """
+        journal = read_checked_journal(self.root)
+        if journal is not None:
+            record, previous = journal.record, journal.previous
             self._stamp = None
             records = self.records()
             committed = record in records
+            if not committed:
+                current = next((r for r in records if r.stem == record.stem), None)
+                if current != previous:
+                    raise ManifestError(
+                        f"{self.root / mf.JOURNAL_NAME}: describes a change to {record.stem!r} that does not follow "
+                        "the manifest (not written by u2studio for this dataset?); nothing was touched. "
+                        "Move the journal out of the folder to open the dataset."
+                    )
             if not committed and self._files_match(record):
                 self._commit(_upsert(records, record))
                 committed = True
             if committed:
-                self._drop(entry.get("removes", []), record)
+                drop_moved(self.root, journal)
             else:
-                self._roll_back(record, previous, entry.get("backups", {}))
+                roll_back(self.root, journal)
             mf.remove_journal(self.root)
         self._clean_temporaries()
 
     def _files_match(self, record: Record) -> bool:
         for rel, sha in ((record.image, record.image_sha256), (record.mask, record.mask_sha256)):
-            path = self.root / rel
+            path = self._file(rel)
             if not path.is_file() or sha256_file(path) != sha:
                 return False
         return True
-
-    def _roll_back(self, record: Record, previous: Record | None, backups: dict[str, str]) -> None:
-        """Put the previous files back (from their backups) and delete files the change created."""
-        for target, backup in backups.items():
-            if (self.root / backup).is_file():
-                atomic_write_bytes(self.root / target, (self.root / backup).read_bytes())
-        kept = {previous.image, previous.mask} if previous else set()
-        for rel in (record.image, record.mask):
-            if rel not in kept:
-                try:
-                    (self.root / rel).unlink()
-                except FileNotFoundError:
-                    pass
 
     def _clean_temporaries(self) -> None:
         """Remove ``.NAME.XXXX.tmp`` files that an atomic write killed part-way left behind."""
@@ -386,7 +408,7 @@ class Dataset:
             self.root / IMAGE_DIR / BACKUP_DIR,
             self.root / MASK_DIR / BACKUP_DIR,
         ):
-            if folder.is_dir():
+            if folder.is_dir() and folder.resolve().is_relative_to(self.root.resolve()):
                 for tmp in folder.glob(".*.tmp"):
                     try:
                         tmp.unlink()

@@ -119,7 +119,9 @@ def e_measure_from_counts(tp: np.ndarray, fp: np.ndarray, fg: int, n: int) -> np
         p1, p0 = 1 - mean_pred, -mean_pred
         g1, g0 = 1 - mean_gt, -mean_gt
         total = tp * _enhanced(p1, g1) + fp * _enhanced(p1, g0) + fn * _enhanced(p0, g1) + tn * _enhanced(p0, g0)
-    return total / (n - 1 + EPS)
+    # PySODMetrics divides by (n - 1 + eps); for a 1-pixel map that is ~eps and one such image
+    # would swamp a folder's mean (1e14). n = 1 divides by 1 instead; every n >= 2 is unchanged.
+    return total / (max(n - 1, 1) + EPS)
 
 
 class Emeasure(Metric):

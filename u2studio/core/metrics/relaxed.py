@@ -59,7 +59,11 @@ def relaxed_scores(pair: Pair, rho: int, scratch: Scratch | None = None) -> tupl
     _edge(pair.gt_u8[rows, cols], gt_edge)
     n_pred, n_gt = cv2.countNonZero(pred_edge), cv2.countNonZero(gt_edge)
     if n_pred == 0 or n_gt == 0:
-        p = r = 1.0 if n_pred == n_gt else 0.0
+        # No boundary on one side: each side is then all foreground or all background in the
+        # box. Perfect only when both are empty of boundaries and the masks agree (an all-white
+        # prediction against an all-black reference has no boundaries either, and scores 0).
+        agree = n_pred == n_gt and np.array_equal(binary, pair.gt_u8[rows, cols])
+        p = r = 1.0 if agree else 0.0
         return f_beta(p, r), p, r
     p = cv2.countNonZero(cv2.bitwise_and(pred_edge, _zone(gt_edge, rho, work), dst=work)) / n_pred
     r = cv2.countNonZero(cv2.bitwise_and(gt_edge, _zone(pred_edge, rho, work), dst=work)) / n_gt

@@ -83,9 +83,9 @@ class Canvas(QGraphicsView):
         if fit or self._fit_mode:
             self.fit()
 
-    def set_layer(self, name: str, image: QImage | None) -> None:
-        """Replace one layer's picture (None hides it)."""
-        self._layers[name].set_image(image)
+    def set_layer(self, name: str, image: QImage | None, stretch: bool = False) -> None:
+        """Replace one layer's picture (None hides it); ``stretch`` spreads a smaller picture over the image."""
+        self._layers[name].set_image(image, self._image_size if stretch else None)
 
     def update_layer_region(self, name: str, patch: QImage, x: int, y: int) -> None:
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""

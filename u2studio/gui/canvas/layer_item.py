@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 DRAW_FORMAT = QImage.Format.Format_ARGB32_Premultiplied  # the raster engine's native format: no per-paint conversion
@@ -40,6 +40,7 @@ class LayerItem(QGraphicsItem):
         self._image = QImage()
         self._smooth = True
         self._levels: list[QImage] = []  # level k is the picture at 1 / 2**(k + 1)
+        self._stretched = False  # a small picture (a side output at model size) drawn over the whole image
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     @property
@@ -47,11 +48,21 @@ class LayerItem(QGraphicsItem):
         """The layer's picture (null when empty)."""
         return self._image
 
-    def set_image(self, image: QImage | None) -> None:
-        """Replace the picture (converted once to the drawing format)."""
+    def set_image(self, image: QImage | None, scene_size: tuple[int, int] | None = None) -> None:
+        """Replace the picture (converted once to the drawing format).
+
+        ``scene_size`` (width, height) stretches a smaller picture over that much of the scene, upscaled
+        smoothly at paint time only: a model-size side output never becomes a full-size copy.
+        """
         self.prepareGeometryChange()
         self._image = QImage() if image is None else image.convertToFormat(DRAW_FORMAT)
         self._levels = []
+        transform = QTransform()
+        self._stretched = False
+        if scene_size is not None and not self._image.isNull() and scene_size != (self._image.width(), self._image.height()):
+            transform = QTransform.fromScale(scene_size[0] / self._image.width(), scene_size[1] / self._image.height())
+            self._stretched = True
+        self.setTransform(transform)
         self.setVisible(not self._image.isNull())
         self.update()
 
@@ -113,11 +124,14 @@ class LayerItem(QGraphicsItem):
         """Draw only the exposed part of the picture."""
         if self._image.isNull():
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth or self._stretched)
         exposed = option.exposedRect.intersected(self.boundingRect())  # type: ignore[attr-defined]
         if exposed.isEmpty():
             return
         source = exposed.toAlignedRect()
+        if self._stretched:
+            painter.drawImage(QRectF(source), self._image, QRectF(source))
+            return
         zoom = painter.worldTransform().m11()
         depth = 0 if not self._smooth or zoom <= 0 else min(int(math.floor(math.log2(1.0 / zoom))), 6)
         if depth <= 0:

@@ -63,7 +63,7 @@ class OverlayPresenter:
         elif o.mode is ViewMode.SIDE and doc.sides:
             index = min(o.side_index, len(doc.sides) - 1)
             overlay = (("side", id(doc), index, id(doc.sides)), lambda: overlays.gray_rgba(doc.sides[index]))
-        self._set("overlay", overlay)
+        self._set("overlay", overlay, stretch=o.mode is ViewMode.SIDE)
         self.canvas.set_layer_opacity("overlay", o.opacity if o.mode is ViewMode.TINT else 1.0)
         covered = overlay is not None and o.mode in (ViewMode.CUTOUT, ViewMode.MASK, ViewMode.SIDE)
         self.canvas.set_base_visible(not covered)
@@ -86,7 +86,7 @@ class OverlayPresenter:
             relaxed = (key, lambda: overlays.relaxed_zone_picture(tested, reference, o.rho))
         self._set("relaxed", relaxed)
 
-    def _set(self, layer: str, spec: tuple[Hashable, Callable[[], np.ndarray]] | None) -> None:
+    def _set(self, layer: str, spec: tuple[Hashable, Callable[[], np.ndarray]] | None, stretch: bool = False) -> None:
         if spec is None:
             if self._keys.pop(layer, None) is not None or self.canvas.layer_visible(layer):
                 self.canvas.set_layer(layer, None)
@@ -94,7 +94,7 @@ class OverlayPresenter:
         key, build = spec
         if self._keys.get(layer) == key and self.canvas.layer_visible(layer):
             return
-        self.canvas.set_layer(layer, rgba_to_qimage(build()))
+        self.canvas.set_layer(layer, rgba_to_qimage(build()), stretch=stretch)
         self._keys[layer] = key
 
     def _on_mask_changed(self, doc: ImageDocument, region: Region) -> None:

@@ -49,6 +49,8 @@ class EditController(QObject):
         self._direct = DirectMaskHost()
         self._awaiting_prediction: set[int] = set()  # recovered documents whose corrections are found on the next result
         studio.mask_host = self  # new predictions and thresholds go through the edit sessions (undo steps)
+        studio.memory.keeps_mask = lambda doc: id(doc) in self.sessions  # the user's work is never evicted
+        studio.memory.evicted.append(self._photo_evicted)
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
 
@@ -78,6 +80,7 @@ class EditController(QObject):
             return None
         current = self.sessions.get(id(doc))
         if current is not None and current.editor.mask is doc.mask:
+            current.editor.image = doc.rgb  # the photo may have been evicted and read again
             return current
         if not create:
             return None
@@ -109,6 +112,12 @@ class EditController(QObject):
         session.stack.deleteLater()
         doc.remove_mask_listener(self._mask_changed)
         self.sessions.pop(id(doc), None)
+
+    def _photo_evicted(self, doc: ImageDocument) -> None:
+        """The memory budget dropped ``doc``'s decoded photo: let its editor release it too."""
+        session = self.sessions.get(id(doc))
+        if session is not None:
+            session.editor.image = None
 
     def _clean_changed(self, _clean: bool) -> None:
         for session in self.sessions.values():

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from u2studio.core.document import DocStatus, ImageDocument
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
+from u2studio.gui.inference.memory import DocumentMemory, budget_mb
 from u2studio.gui.common.notifications import NotificationManager
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
 from u2studio.gui.canvas.view_options import ViewOptions, comparison_pair
@@ -87,6 +88,7 @@ class StudioController(QObject):
         self.device = "auto"
         self.mask_host: MaskHost = DirectMaskHost()
         self._replace_on_result: set[str] = set()  # image keys whose next result replaces their corrections
+        self.memory = DocumentMemory(budget_mb() * 2**20)  # the window applies the saved setting
         self.client = InferenceClient(self)
         self.client.result.connect(self._on_result)
         self.client.failed.connect(self._on_failed)
@@ -129,7 +131,11 @@ class StudioController(QObject):
             return
         doc = self.documents[index]
         self.ensure_loaded(doc)
+        if doc.mask is None and doc.prediction is not None:
+            doc.rederive()  # its mask was the model's base and was evicted: derive it again
         self.current = index
+        self.memory.touch(doc)
+        self.memory.enforce(self.documents, doc)
         if doc.threshold != self.presenter.options.threshold:
             self.presenter.options = replace(self.presenter.options, threshold=doc.threshold)
         self.threshold_shown.emit(doc.threshold)
@@ -222,10 +228,8 @@ class StudioController(QObject):
         doc = self._find(result.doc_key)
         if doc is None:
             return
-        if doc.rgb is None:
-            if result.rgb is None:
-                return
-            doc.rgb = result.rgb
+        if doc.rgb is None and result.rgb is not None:
+            doc.rgb = result.rgb  # the worker read the file (or the pixels were evicted meanwhile: they reload on select)
         doc.inference_ms = result.milliseconds
         doc.model_name = result.model
         doc.running = False
@@ -235,6 +239,7 @@ class StudioController(QObject):
         self._updated(doc)
         self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)
+        self.memory.enforce(self.documents, self.doc)
         if doc is self.doc:
             self.schedule_metrics()
 

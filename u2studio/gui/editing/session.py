@@ -9,6 +9,7 @@ thresholds re-derive only the other pixels, so no model run or setting discards 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtGui import QUndoStack
@@ -41,6 +42,7 @@ class EditSession:
         self.recovered = recovered
         self.written_label: DocStatus | None = doc.clean_label  # what the clean state of the stack means
         self._last_edit: float | None = None
+        self.on_pushed: Callable[[], None] | None = None  # the controller's history cap
         self.autosaver = Autosaver(doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval)
         self.editor.add_listener(self._changed)
         self.stack.cleanChanged.connect(self._clean_changed)
@@ -73,6 +75,11 @@ class EditSession:
         self.doc.edits[box] = after
         self.stack.push(EditCommand(self, record, before, after))
         self._last_edit = count_edit(self.doc, time.monotonic(), self._last_edit)
+        self._pushed()
+
+    def _pushed(self) -> None:
+        if self.on_pushed is not None:
+            self.on_pushed()
 
     def replay(self, record: EditRecord, layer: np.ndarray, *, forward: bool) -> None:
         """Undo (``forward=False``) or redo an edit: its pixels, its edit layer, then re-derive the rest of its box."""
@@ -88,6 +95,7 @@ class EditSession:
     def push_prediction(self, prediction: np.ndarray, sides: tuple, side_names: tuple, *, replace_edits: bool) -> None:
         """A new model result: one undo step that keeps the corrections (or replaces them, if asked)."""
         self.stack.push(PredictionCommand(self, prediction, sides, side_names, replace_edits))
+        self._pushed()
 
     def set_model_output(
         self,

@@ -19,17 +19,30 @@ from u2studio.core.document import ImageDocument
 DEFAULT_BUDGET_MB = 1536
 SETTING = "memory_budget_mb"
 ENV = "U2STUDIO_MEMORY_MB"
+DEFAULT_UNDO_MB = 512
+UNDO_SETTING = "undo_budget_mb"
+UNDO_ENV = "U2STUDIO_UNDO_MB"
 
 
-def budget_mb(settings: QSettings | None = None) -> int:
-    """The budget for documents' pixel arrays in MB: the environment, else the setting, else 1536."""
-    for value in (os.environ.get(ENV), settings.value(SETTING) if settings is not None else None):
+def setting_mb(settings: QSettings | None, name: str, env: str, default: int) -> int:
+    """A size in MB: the environment variable ``env``, else the setting ``name``, else ``default``."""
+    for value in (os.environ.get(env), settings.value(name) if settings is not None else None):
         try:
             if value is not None and int(value) > 0:
                 return int(value)
         except (TypeError, ValueError):
             continue
-    return DEFAULT_BUDGET_MB
+    return default
+
+
+def budget_mb(settings: QSettings | None = None) -> int:
+    """The budget for documents' pixel arrays in MB (``U2STUDIO_MEMORY_MB``, the setting, else 1536)."""
+    return setting_mb(settings, SETTING, ENV, DEFAULT_BUDGET_MB)
+
+
+def undo_budget_mb(settings: QSettings | None = None) -> int:
+    """The cap on every image's undo history together, in MB (``U2STUDIO_UNDO_MB``, the setting, else 512)."""
+    return setting_mb(settings, UNDO_SETTING, UNDO_ENV, DEFAULT_UNDO_MB)
 
 
 class DocumentMemory:

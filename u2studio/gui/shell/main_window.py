@@ -24,7 +24,7 @@ from u2studio.gui.shell.actions import StudioActions
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.shell.close_prompt import confirm_close
 from u2studio.gui.inference.controller import StudioController
-from u2studio.gui.inference.memory import budget_mb
+from u2studio.gui.inference.memory import budget_mb, undo_budget_mb
 from u2studio.gui.dataset.dock import install_dataset
 from u2studio.gui.editing.ui import EditingUi
 from u2studio.gui.shell.file_list import FileList
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.controller.memory.budget_bytes = budget_mb(self.settings) * 2**20
         self.actions_ = StudioActions(self)
         self.editing = EditingUi(self, self.canvas, self.controller)
+        self.editing.edits.history_cap.cap_bytes = undo_budget_mb(self.settings) * 2**20
         centre = QWidget()
         stack = QVBoxLayout(centre)
         stack.setContentsMargins(0, 0, 0, 0)

@@ -1,7 +1,11 @@
 """Builds the canvas layers for the current document and options, caching them by mask version.
 
 Zooming never comes here; a layer is rebuilt only when its inputs change, and a
-brush edit in a region repaints only that region of the cached pixmaps.
+brush edit in a region repaints only that region of the cached pixmaps. For a large
+photo (over 2 MP) the full pictures (the photo itself, tint, cutout, mask, side output,
+contour, relaxed zone) are built off the UI thread; while one is on its way the old
+picture stays, edits meanwhile are remembered and repainted into it when it arrives,
+and a picture for a document or option no longer shown is dropped.
 """
 
 from __future__ import annotations
@@ -9,13 +13,34 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 
 import numpy as np
+from PySide6.QtGui import QImage
 
 from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.canvas.layer_item import DRAW_FORMAT
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
+
+BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI thread
+PATCHED = ("tint", "cutout", "mask", "contour", "relaxed-live")  # kinds kept current by region patches
+
+
+def _drawable(rgba_or_rgb: np.ndarray) -> QImage:
+    """A picture in the canvas's drawing format (built on a pool thread: QImage is safe off the GUI thread)."""
+    convert = rgba_to_qimage if rgba_or_rgb.shape[2] == 4 else rgb_to_qimage
+    return convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
+
+
+def _same_picture(pending: Hashable, key: Hashable) -> bool:
+    """Whether a picture on its way answers ``key`` once the edits made meanwhile are patched into it."""
+    if pending == key:
+        return True
+    a, b = pending, key
+    return (isinstance(a, tuple) and isinstance(b, tuple) and a[0] == b[0] and a[0] in PATCHED
+            and isinstance(a[1], tuple) and isinstance(b[1], tuple) and a[1][0] == b[1][0])
 
 
 class OverlayPresenter:
@@ -27,18 +52,40 @@ class OverlayPresenter:
         self.doc: ImageDocument | None = None
         self._keys: dict[str, Hashable] = {}
         self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
+        self.jobs = BackgroundJobs(1)
+        self._pending: dict[str, Hashable] = {}  # layer -> key of the picture being built
+        self._dirty: dict[str, list[Region]] = {}  # layer -> regions edited since its picture was started
+
+    def _large(self) -> bool:
+        size = self.doc.size if self.doc is not None else None
+        return size is not None and size[0] * size[1] > BACKGROUND_PIXELS
 
     def show_document(self, doc: ImageDocument | None) -> None:
-        """Put a document (or nothing) on the canvas."""
+        """Put a document (or nothing) on the canvas (a large photo keeps the old picture until its own is ready)."""
         if self.doc is not None:
             self.doc.remove_mask_listener(self._on_mask_changed)
         self.doc = doc
         self._keys.clear()
+        for layer in list(self._pending):
+            self.jobs.cancel(layer)
+        self._pending.clear()
         if doc is None or doc.rgb is None:
+            self.jobs.cancel("base")
             self.canvas.set_image(None)
             return
         doc.add_mask_listener(self._on_mask_changed)
-        self.canvas.set_image(rgb_to_qimage(doc.rgb), fit=True)
+        if self._large():
+            rgb = doc.rgb
+            self.jobs.submit("base", lambda: _drawable(rgb), lambda image: self._base_arrived(doc, image))
+        else:
+            self.canvas.set_image(rgb_to_qimage(doc.rgb), fit=True)
+        self.refresh()
+
+    def _base_arrived(self, doc: ImageDocument, image: QImage) -> None:
+        if doc is not self.doc:
+            return
+        self.canvas.set_image(image, fit=True)  # clears the other layers: the pictures on their way fill them
+        self._keys.clear()
         self.refresh()
 
     def set_options(self, options: ViewOptions) -> None:
@@ -88,14 +135,37 @@ class OverlayPresenter:
 
     def _set(self, layer: str, spec: tuple[Hashable, Callable[[], np.ndarray]] | None, stretch: bool = False) -> None:
         if spec is None:
+            if self._pending.pop(layer, None) is not None:
+                self.jobs.cancel(layer)
             if self._keys.pop(layer, None) is not None or self.canvas.layer_visible(layer):
                 self.canvas.set_layer(layer, None)
             return
         key, build = spec
         if self._keys.get(layer) == key and self.canvas.layer_visible(layer):
             return
-        self.canvas.set_layer(layer, rgba_to_qimage(build()), stretch=stretch)
+        if not self._large():
+            self.canvas.set_layer(layer, rgba_to_qimage(build()), stretch=stretch)
+            self._keys[layer] = key
+            return
+        if layer in self._pending and _same_picture(self._pending[layer], key):
+            return
+        self._pending[layer] = key
+        self._dirty[layer] = []
+        doc = self.doc
+        self.jobs.submit(layer, lambda: _drawable(build()), lambda image: self._arrived(layer, key, doc, image, stretch))
+
+    def _arrived(self, layer: str, key: Hashable, doc: ImageDocument | None, image: QImage, stretch: bool) -> None:
+        """A picture built in the background: show it, then repaint what was edited while it was built."""
+        if doc is not self.doc or self._pending.get(layer) != key:
+            return
+        del self._pending[layer]
+        self.canvas.set_layer(layer, image, stretch=stretch)
         self._keys[layer] = key
+        dirty = self._dirty.pop(layer, [])
+        if dirty and doc is not None:
+            box = (min(r[0] for r in dirty), min(r[1] for r in dirty), max(r[2] for r in dirty), max(r[3] for r in dirty))
+            self._repaint(layer, box)
+        self.refresh()
 
     def _on_mask_changed(self, doc: ImageDocument, region: Region) -> None:
         """Repaint only ``region`` of the mask-derived layers; rebuild the rest as needed."""
@@ -107,19 +177,39 @@ class OverlayPresenter:
             return
         if full:
             self._keys = {k: v for k, v in self._keys.items() if k != "relaxed" or self.live is None}
+            for layer in ("overlay", "contour"):  # a picture on its way shows the old mask: start again
+                if self._pending.pop(layer, None) is not None:
+                    self.jobs.cancel(layer)
             if self.live is not None and self.live.matches(doc, self.options.compare, self.options.rho):
                 self.live.update(region)
             self.refresh()
             return
-        mask, o = doc.mask, self.options
+        live, o = self.live, self.options
+        if live is not None and live.matches(doc, o.compare, o.rho) and o.relaxed and ("relaxed" in self._keys or "relaxed" in self._pending):
+            box = live.update(region)
+            if box[2] > box[0] and box[3] > box[1]:
+                self._patch_or_remember("relaxed", box)
+        if o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
+            self._patch_or_remember("overlay", region)
+        self._patch_or_remember("contour", region)
+        self.refresh()
+
+    def _patch_or_remember(self, layer: str, region: Region) -> None:
+        if layer in self._pending:
+            self._dirty.setdefault(layer, []).append(region)
+        elif layer in self._keys:
+            self._repaint(layer, region)
+
+    def _repaint(self, layer: str, region: Region) -> None:
+        """Recompute ``region`` of one mask-derived layer from the current mask and paint it in."""
+        doc, o = self.doc, self.options
+        assert doc is not None and doc.mask is not None
+        mask, (x0, y0, x1, y1) = doc.mask, region
         version = (id(doc), doc.mask_version)
-        patches: dict[str, tuple[Hashable, np.ndarray, int, int]] = {}
-        live = self.live
-        if live is not None and live.matches(doc, o.compare, o.rho) and o.relaxed and "relaxed" in self._keys:
-            rx0, ry0, rx1, ry1 = live.update(region)
-            if rx1 > rx0 and ry1 > ry0:
-                patches["relaxed"] = (self._keys["relaxed"], live.rgba[ry0:ry1, rx0:rx1], rx0, ry0)
-        if "overlay" in self._keys and o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
+        if layer == "relaxed":
+            assert self.live is not None
+            key, patch, x, y = self._keys["relaxed"], self.live.rgba[y0:y1, x0:x1], x0, y0
+        elif layer == "overlay":
             sub = mask[y0:y1, x0:x1]
             if o.mode is ViewMode.TINT:
                 patch = overlays.tint_rgba(sub, 1.0)
@@ -127,19 +217,17 @@ class OverlayPresenter:
                 patch = overlays.cutout_rgba(doc.rgb[y0:y1, x0:x1], sub)
             else:
                 patch = overlays.mask_rgba(sub)
-            patches["overlay"] = ((o.mode.value, version), patch, x0, y0)
-        if "contour" in self._keys:
+            key, x, y = (o.mode.value, version), x0, y0
+        else:
             height, width = mask.shape
             px0, py0, px1, py1 = max(x0 - 1, 0), max(y0 - 1, 0), min(x1 + 1, width), min(y1 + 1, height)
             # one pixel of context on each side, so the contour is right at the region's edge
             cx0, cy0 = max(px0 - 1, 0), max(py0 - 1, 0)
             ring = overlays.contour_rgba(mask[cy0 : min(py1 + 1, height), cx0 : min(px1 + 1, width)])
             patch = ring[py0 - cy0 : py0 - cy0 + (py1 - py0), px0 - cx0 : px0 - cx0 + (px1 - px0)]
-            patches["contour"] = (("contour", version), patch, px0, py0)
-        for layer, (key, patch, x, y) in patches.items():
-            self.canvas.update_layer_region(layer, rgba_to_qimage(np.ascontiguousarray(patch)), x, y)
-            self._keys[layer] = key
-        self.refresh()
+            key, x, y = ("contour", version), px0, py0
+        self.canvas.update_layer_region(layer, rgba_to_qimage(np.ascontiguousarray(patch)), x, y)
+        self._keys[layer] = key
 
     def live_scores(self) -> tuple[float, float, float] | None:
         """Relaxed (Fβ, precision, recall) of the shown comparison from the incremental overlay, if it is current."""

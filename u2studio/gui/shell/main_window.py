@@ -303,7 +303,10 @@ class MainWindow(QMainWindow):
             return
         path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), "PNG (*.png)")
         if path:
-            (self.controller.save_mask if kind == "mask" else self.controller.save_cutout)(path)
+            if kind == "mask":
+                self.controller.save_mask(path, background=True)  # encoded off the UI thread
+            else:
+                self.controller.save_cutout(path)
 
     def copy_cutout(self) -> bool:
         """Put the cutout (with alpha) on the clipboard."""

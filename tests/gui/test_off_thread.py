@@ -107,3 +107,19 @@ def test_saving_a_mask_encodes_off_the_gui_thread_without_freezing_while_the_mod
     c.save_mask(tmp_path / "again.png", background=True)  # with nothing changing meanwhile it counts as saved
     qtbot.waitUntil(lambda: doc.status is DocStatus.SAVED, timeout=60_000)
     np.testing.assert_array_equal(imageio.load_mask(tmp_path / "again.png"), doc.mask)
+
+
+def test_metrics_are_computed_off_the_gui_thread(window, qtbot, scene_files, monkeypatch) -> None:  # noqa: ANN001
+    from u2studio.core import mask_metrics
+
+    compares = _record_threads(monkeypatch, mask_metrics, "compare")
+    ious = _record_threads(monkeypatch, mask_metrics, "iou")
+    c = window.controller
+    window.open_paths([str(scene_files[0])])
+    with qtbot.waitSignal(c.client.result, timeout=60_000):
+        c.run_current()
+    with qtbot.waitSignal(c.metrics_changed, timeout=10_000) as blocker:
+        c.schedule_metrics()
+    assert blocker.args[0] is not None
+    assert compares or ious
+    assert all(t is not threading.main_thread() for t in compares + ious)

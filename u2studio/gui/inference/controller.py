@@ -12,18 +12,19 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.inference.memory import DocumentMemory, budget_mb
+from u2studio.gui.inference.metrics_runner import MetricsRunner
 
 SYNC_DECODE_PIXELS = 2_000_000  # smaller images decode on the UI thread (a few ms); larger ones in the background
 from u2studio.gui.common.notifications import NotificationManager
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
-from u2studio.gui.canvas.view_options import ViewOptions, comparison_pair
+from u2studio.gui.canvas.view_options import ViewOptions
 
 
 class MaskHost(Protocol):
@@ -111,10 +112,8 @@ class StudioController(QObject):
         self.client.running.connect(self._on_running)
         self.client.idle.connect(lambda: self.busy_changed.emit(False))
         self.client.dropped.connect(self._on_dropped)
-        self._metrics_timer = QTimer(self)
-        self._metrics_timer.setSingleShot(True)
-        self._metrics_timer.setInterval(100)  # at most 10 updates a second while painting
-        self._metrics_timer.timeout.connect(self._compute_metrics)
+        self.metrics = MetricsRunner(lambda: self.doc, presenter, self)  # off the UI thread, throttled
+        self.metrics.ready.connect(self.metrics_changed)
 
     # ----- documents ---------------------------------------------------------------
     @property
@@ -333,24 +332,8 @@ class StudioController(QObject):
         return True
 
     def schedule_metrics(self) -> None:
-        """Recompute the metrics within 100 ms: a burst of changes (slider moves, brush dabs) is throttled to 10 Hz."""
-        if not self._metrics_timer.isActive():
-            self._metrics_timer.start()
-
-    def _compute_metrics(self) -> None:
-        doc = self.doc
-        pair = comparison_pair(doc, self.presenter.options.compare) if doc is not None else None
-        result = None
-        if pair is not None:
-            from u2studio.core.mask_metrics import MaskComparison, compare, iou, mae
-
-            rho = self.presenter.options.rho
-            live = self.presenter.live_scores()
-            if live is None:
-                result = compare(pair[0], pair[1], rho)
-            else:  # the incremental overlay's counts: no full boundary comparison per brush dab
-                result = MaskComparison(*live, mae(pair[0], pair[1]), iou(pair[0], pair[1]), rho)
-        self.metrics_changed.emit(result)
+        """Recompute the metrics soon, in the background: bursts of changes (slider moves, brush dabs) are throttled."""
+        self.metrics.schedule()
 
     # ----- output ----------------------------------------------------------------------
     def default_output(self, kind: str, doc: ImageDocument | None = None) -> Path | None:

@@ -174,9 +174,13 @@ class Session:
         self.expected[str(self.doc.path)] = mask_hash(self.doc.mask)
         out = self.work / "out"
         out.mkdir(exist_ok=True)
-        self.step("save mask", lambda: c.save_mask(out / "mask.png"), lambda: (out / "mask.png").exists(), 60.0, 0.5)
-        self.step("save cutout", lambda: c.save_cutout(out / "cutout.png"), lambda: (out / "cutout.png").exists(), 60.0, 0.5)
-        self.step("copy cutout", w.copy_cutout, None, 1.0, 1.0)
+        from PySide6.QtWidgets import QFileDialog
+
+        for kind in ("mask", "cutout"):  # the studio's own actions, with the file dialog answered
+            target = out / f"{kind}.png"
+            QFileDialog.getSaveFileName = lambda *a, t=target, **k: (str(t), "PNG (*.png)")  # type: ignore[method-assign]
+            self.step(f"save {kind}", w.actions_[f"save_{kind}"].trigger, lambda t=target: t.exists(), 60.0, 0.5)
+        self.step("copy cutout", w.actions_["copy_cutout"].trigger, None, 1.0, 1.0)
         self.paste_elsewhere()
         self.stroke("refine edge, 100 %", 1.0, self.boundary_run())
         self.canvas.fit()

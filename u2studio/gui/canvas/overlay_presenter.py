@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage
 from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
-from u2studio.gui.canvas.layer_item import DRAW_FORMAT
+from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
@@ -28,10 +28,12 @@ BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI 
 PATCHED = ("tint", "cutout", "mask", "contour", "relaxed-live")  # kinds kept current by region patches
 
 
-def _drawable(rgba_or_rgb: np.ndarray) -> QImage:
-    """A picture in the canvas's drawing format (built on a pool thread: QImage is safe off the GUI thread)."""
+def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
+    """A picture in the canvas's drawing format and its first reduced levels (built on a pool thread: QImage
+    is safe off the GUI thread), so neither its arrival nor the first paint at fit makes them."""
     convert = rgba_to_qimage if rgba_or_rgb.shape[2] == 4 else rgb_to_qimage
-    return convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
+    image = convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
+    return image, pyramid(image, lines, levels)
 
 
 def _same_picture(pending: Hashable, key: Hashable) -> bool:
@@ -76,15 +78,15 @@ class OverlayPresenter:
         doc.add_mask_listener(self._on_mask_changed)
         if self._large():
             rgb = doc.rgb
-            self.jobs.submit("base", lambda: _drawable(rgb), lambda image: self._base_arrived(doc, image))
+            self.jobs.submit("base", lambda: _drawable(rgb), lambda picture: self._base_arrived(doc, picture))
         else:
             self.canvas.set_image(rgb_to_qimage(doc.rgb), fit=True)
         self.refresh()
 
-    def _base_arrived(self, doc: ImageDocument, image: QImage) -> None:
+    def _base_arrived(self, doc: ImageDocument, picture: tuple[QImage, list[QImage]]) -> None:
         if doc is not self.doc:
             return
-        self.canvas.set_image(image, fit=True)  # clears the other layers: the pictures on their way fill them
+        self.canvas.set_image(picture[0], fit=True, levels=picture[1])  # clears the other layers: the pictures on their way fill them
         self._keys.clear()
         self.refresh()
 
@@ -152,14 +154,17 @@ class OverlayPresenter:
         self._pending[layer] = key
         self._dirty[layer] = []
         doc = self.doc
-        self.jobs.submit(layer, lambda: _drawable(build()), lambda image: self._arrived(layer, key, doc, image, stretch))
+        lines, levels = layer in ("contour", "relaxed"), 0 if stretch else 3
+        self.jobs.submit(layer, lambda: _drawable(build(), lines, levels),
+                         lambda picture: self._arrived(layer, key, doc, picture, stretch))
 
-    def _arrived(self, layer: str, key: Hashable, doc: ImageDocument | None, image: QImage, stretch: bool) -> None:
+    def _arrived(self, layer: str, key: Hashable, doc: ImageDocument | None, picture: tuple[QImage, list[QImage]],
+                 stretch: bool) -> None:
         """A picture built in the background: show it, then repaint what was edited while it was built."""
         if doc is not self.doc or self._pending.get(layer) != key:
             return
         del self._pending[layer]
-        self.canvas.set_layer(layer, image, stretch=stretch)
+        self.canvas.set_layer(layer, picture[0], stretch=stretch, levels=picture[1])
         self._keys[layer] = key
         dirty = self._dirty.pop(layer, [])
         if dirty and doc is not None:

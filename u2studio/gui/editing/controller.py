@@ -93,6 +93,7 @@ class EditController(QObject):
         return self._start(doc, recovered=False)
 
     def _start(self, doc: ImageDocument, recovered: bool) -> EditSession:
+        before = doc.mask
         session = EditSession(doc, autosave_interval=self.autosave_interval, recovered=recovered, parent=self)
         self.sessions[id(doc)] = session
         session.on_pushed = self._cap_histories
@@ -102,11 +103,12 @@ class EditController(QObject):
         doc.add_mask_listener(self._mask_changed)
         if doc is self.studio.doc:
             self.group.setActiveStack(session.stack)
-        self._starting = True
-        try:
-            doc.mask_changed(None, edited=False)  # the mask array is now the editor's
-        finally:
-            self._starting = False
+        if recovered or doc.mask is not before:  # a new array (or recovered values): views must redraw it all
+            self._starting = True
+            try:
+                doc.mask_changed(None, edited=False)
+            finally:
+                self._starting = False
         return session
 
     def _drop(self, doc: ImageDocument, session: EditSession, discard_session: bool) -> None:

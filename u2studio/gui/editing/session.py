@@ -36,7 +36,8 @@ class EditSession:
             raise ValueError(f"{doc.name}: nothing to edit before the image and a mask exist")
         doc.ensure_layers()
         self.doc = doc
-        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False)
+        # the editor adopts the document's mask array: views keep theirs, nothing is rebuilt on the first edit
+        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False, copy=False)
         doc.mask = self.editor.mask
         self.stack = QUndoStack(parent)
         self.recovered = recovered

@@ -124,3 +124,19 @@ def test_metrics_are_computed_off_the_gui_thread(window, qtbot, scene_files, mon
     assert blocker.args[0] is not None
     assert compares or ious
     assert all(t is not threading.main_thread() for t in compares + ious)
+
+
+def test_switching_back_to_a_photo_just_shown_puts_it_on_screen_at_once(window, qtbot, big_photos) -> None:  # noqa: ANN001
+    c = window.controller
+    window.open_paths([str(p) for p in big_photos])
+    first, second = c.documents
+    base = lambda: window.canvas.layer_image("base").cacheKey()  # noqa: E731
+    qtbot.waitUntil(lambda: _shown(window, first), timeout=60_000)
+    picture_of_first = base()
+    c.select(1)
+    qtbot.waitUntil(lambda: _shown(window, second) and base() != picture_of_first, timeout=60_000)
+    picture_of_second = base()
+    c.select(0)
+    assert base() == picture_of_first  # no decode, no conversion: its drawable picture was kept
+    c.select(1)
+    assert base() == picture_of_second

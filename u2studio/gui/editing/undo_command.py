@@ -34,7 +34,7 @@ class EditCommand(QUndoCommand):
         self.layer_before = layer_before if layer_before.ndim == 1 else np.packbits(layer_before, axis=None)
         self.layer_after = layer_after if layer_after.ndim == 1 else np.packbits(layer_after, axis=None)
         self._applied = True
-        self.nbytes = _nbytes(record.old_values, record.new_values, self.layer_before, self.layer_after)
+        self.nbytes = record.nbytes + _nbytes(self.layer_before, self.layer_after)  # as stored (compressed)
 
     def clone(self) -> EditCommand:
         """The same step as a new, already-applied command (for rebuilding a trimmed stack)."""

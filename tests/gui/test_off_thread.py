@@ -140,3 +140,19 @@ def test_switching_back_to_a_photo_just_shown_puts_it_on_screen_at_once(window, 
     assert base() == picture_of_first  # no decode, no conversion: its drawable picture was kept
     c.select(1)
     assert base() == picture_of_second
+
+
+def test_the_relaxed_zone_of_a_large_photo_is_first_compared_off_the_gui_thread(window, qtbot, big_photos, monkeypatch) -> None:  # noqa: ANN001
+    from u2studio.gui.canvas import live_relaxed
+
+    built = _record_threads(monkeypatch, live_relaxed, "RelaxedOverlay")
+    c = window.controller
+    window.open_paths([str(big_photos[0])])
+    doc = c.documents[0]
+    qtbot.waitUntil(lambda: _shown(window, doc), timeout=60_000)
+    with qtbot.waitSignal(c.client.result, timeout=120_000):
+        c.run_current()
+    window.actions_["relaxed"].setChecked(True)
+    qtbot.waitUntil(lambda: window.canvas.layer_visible("relaxed"), timeout=60_000)
+    assert built and all(t is not threading.main_thread() for t in built)
+    assert c.presenter.live is not None and c.presenter.live.matches(doc, c.presenter.options.compare, c.presenter.options.rho)

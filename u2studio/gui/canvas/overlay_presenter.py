@@ -60,6 +60,8 @@ class OverlayPresenter:
         self.jobs = BackgroundJobs(1)
         self._pending: dict[str, Hashable] = {}  # layer -> key of the picture being built
         self._dirty: dict[str, list[Region]] = {}  # layer -> regions edited since its picture was started
+        self._live_pending: Hashable | None = None  # the incremental relaxed comparison being built
+        self._live_dirty: list[Region] = []  # regions edited since it was started
         # id(doc) -> (weak reference to the photo array it was made from, picture): switching back needs no rebuild
         self._recent: OrderedDict[int, tuple[weakref.ref, tuple[QImage, list[QImage]]]] = OrderedDict()
 
@@ -138,15 +140,38 @@ class OverlayPresenter:
         pair = comparison_pair(doc, o.compare) if o.relaxed else None
         if pair is not None and LiveRelaxed.applies(doc, o.compare):
             if self.live is None or not self.live.matches(doc, o.compare, o.rho):
-                self.live = LiveRelaxed(doc, o.compare, o.rho)
-                self._keys.pop("relaxed", None)
+                if self._large():
+                    self._start_live(doc, o.compare, o.rho)  # the first full comparison runs on the pool
+                else:
+                    self.live = LiveRelaxed(doc, o.compare, o.rho)
+                    self._keys.pop("relaxed", None)
             live = self.live
-            relaxed = (("relaxed-live", id(live)), lambda: live.rgba)
+            if live is not None and live.matches(doc, o.compare, o.rho):
+                relaxed = (("relaxed-live", id(live)), lambda: live.rgba)
         elif pair is not None:
             tested, reference = pair
             key = ("relaxed", version, o.rho, o.compare, id(doc.gt), id(doc.prediction))
             relaxed = (key, lambda: overlays.relaxed_zone_picture(tested, reference, o.rho))
         self._set("relaxed", relaxed)
+
+    def _start_live(self, doc: ImageDocument, compare: object, rho: int) -> None:
+        key = (id(doc), compare, rho, id(doc.mask), id(doc.prediction), id(doc.gt))
+        if self._live_pending == key:
+            return
+        self._live_pending, self._live_dirty = key, []
+        self.jobs.submit("live", lambda: LiveRelaxed(doc, compare, rho), lambda live: self._live_arrived(key, live))
+
+    def _live_arrived(self, key: Hashable, live: LiveRelaxed) -> None:
+        """The incremental relaxed comparison, built off the UI thread: replay the edits made meanwhile, then show it."""
+        if self._live_pending != key or self.doc is None or not live.matches(self.doc, self.options.compare, self.options.rho):
+            return
+        self._live_pending = None
+        for region in self._live_dirty:
+            live.update(region)
+        self._live_dirty = []
+        self.live = live
+        self._keys.pop("relaxed", None)
+        self.refresh()
 
     def _set(self, layer: str, spec: tuple[Hashable, Callable[[], np.ndarray]] | None, stretch: bool = False) -> None:
         if spec is None:
@@ -193,6 +218,12 @@ class OverlayPresenter:
         full = region == doc.full_region()
         if x1 <= x0 or y1 <= y0:
             return
+        if self._live_pending is not None:
+            if full:
+                self._live_pending = None  # start the comparison again rather than replay the whole image
+                self.jobs.cancel("live")
+            else:
+                self._live_dirty.append(region)
         if full:
             self._keys = {k: v for k, v in self._keys.items() if k != "relaxed" or self.live is None}
             for layer in ("overlay", "contour"):  # a picture on its way shows the old mask: start again

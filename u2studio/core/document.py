@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from u2studio.core.binarize import prediction_foreground
+
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1 and y1 exclusive)
 MaskListener = Callable[["ImageDocument", Region], None]
 
@@ -228,24 +230,16 @@ def compact_prediction(prediction: np.ndarray) -> np.ndarray:
     return np.rint(np.clip(prediction, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def threshold_level(threshold: float) -> int:
-    """The smallest stored value (0..255) that counts as foreground at ``threshold``: q / 255 >= threshold."""
-    return int(np.ceil(threshold * 255.0 - 1e-6))
-
-
 def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.ndarray:
     """A uint8 mask: the soft probabilities as 0..255, or 0/255 at ``threshold`` in [0, 1].
 
-    ``prediction`` is the stored uint8 form (see ``compact_prediction``) or a float map in [0, 1]; both give
-    the same mask (a float exactly between two steps may round either way).
+    ``prediction`` is the stored uint8 form (see ``compact_prediction``) or a float map in [0, 1].
     """
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-    if prediction.dtype != np.uint8:
-        prediction = compact_prediction(prediction)
     if threshold is None:
-        return prediction.copy()
-    return np.where(prediction >= threshold_level(threshold), np.uint8(255), np.uint8(0))
+        if prediction.dtype == np.uint8:
+            return prediction.copy()
+        return np.clip(prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return np.where(prediction_foreground(prediction, threshold), np.uint8(255), np.uint8(0))
 
 
 def clip_region(region: Region, bounds: Region) -> Region:

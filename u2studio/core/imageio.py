@@ -192,3 +192,60 @@ def make_cutout(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
         raise ValueError(f"mask {mask.shape} and image {rgb.shape[:2]} differ in size")
     alpha = mask if mask.dtype == np.uint8 else to_uint8_mask(mask.astype(np.float32))
     return np.dstack([rgb, alpha])
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """A decoded image with its colour management: ``icc_profile`` describes ``rgb`` (None: untagged, sRGB).
+
+    CMYK files with an embedded profile are converted to sRGB through that profile, and then carry an sRGB
+    profile; RGB files keep their own profile untouched, so a cutout written with it looks like the source.
+    """
+
+    image: LoadedImage
+    icc_profile: bytes | None
+    converted_from: str | None  # e.g. "CMYK" when the pixels were converted through the embedded profile
+
+    @property
+    def rgb(self) -> np.ndarray:
+        """The pixels (H×W×3 uint8)."""
+        return self.image.rgb
+
+
+def srgb_profile() -> bytes:
+    """An sRGB ICC profile, to tag pixels that were converted to sRGB."""
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def load_image_info(path: str | os.PathLike[str]) -> ImageInfo:
+    """Read an image like :func:`load_image`, plus its ICC profile; CMYK goes through its embedded profile."""
+    file_path = Path(path)
+    data = read_image_bytes(file_path)
+    loaded = decode_image(data, file_path)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            icc = img.info.get("icc_profile") or None
+            mode = img.mode
+            if mode == "CMYK" and icc:
+                return ImageInfo(_cmyk_to_srgb(img, icc, loaded, file_path), srgb_profile(), "CMYK")
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError):
+        return ImageInfo(loaded, None, None)  # decoded by the OpenCV fallback: no profile to read
+    return ImageInfo(loaded, icc, None)
+
+
+def _cmyk_to_srgb(img: Image.Image, icc: bytes, loaded: LoadedImage, path: Path) -> LoadedImage:
+    """The CMYK image converted to sRGB through its embedded profile (upright, like ``loaded``)."""
+    from PIL import ImageCms
+
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        img.load()
+        upright = ImageOps.exif_transpose(img)
+        converted = ImageCms.profileToProfile(upright, source, ImageCms.createProfile("sRGB"), outputMode="RGB",
+                                              renderingIntent=ImageCms.Intent.PERCEPTUAL)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return loaded  # a broken embedded profile: keep Pillow's plain conversion
+    assert converted is not None
+    return LoadedImage(np.ascontiguousarray(np.asarray(converted)), loaded.alpha, path, "CMYK", loaded.source_format)

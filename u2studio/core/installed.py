@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from u2studio.core.atomic import atomic_write_bytes
-from u2studio.core.paths import models_dir
+from u2studio.core.paths import bundled_weights_dirs, models_dir, safe_model_name
 
 
 def unique_model_name(wanted: str, folder: Path | None = None) -> str:
-    """A file-safe model name not yet taken in the models folder (name, name-2, name-3, ...)."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", wanted).strip("-.")[:80] or "fine-tuned"
-    folder = folder or models_dir()
+    """A file-safe model name not yet taken (name, name-2, name-3, ...).
+
+    Taken means a file of that name in ``folder``, or by default in any folder the store reads, so a
+    fine-tuned model never hides behind, or hides, the bundled weights.
+    """
+    base = safe_model_name(wanted, "fine-tuned")
+    folders = [folder] if folder else bundled_weights_dirs()
     name, count = base, 1
-    while (folder / f"{name}.safetensors").exists():
+    while any((f / f"{name}.safetensors").exists() for f in folders):
         count += 1
         name = f"{base}-{count}"
     return name
@@ -25,7 +28,7 @@ def install_run_checkpoint(checkpoint: Path, wanted_name: str) -> Path:
     if not checkpoint.is_file():
         raise FileNotFoundError(f"{checkpoint}: the run left no checkpoint")
     folder = models_dir()
-    name = unique_model_name(wanted_name, folder)
+    name = unique_model_name(wanted_name)
     target = folder / f"{name}.safetensors"
     meta = checkpoint.with_suffix(".json")
     if meta.is_file():

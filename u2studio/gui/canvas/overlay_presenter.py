@@ -21,6 +21,7 @@ from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
+from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
@@ -64,6 +65,8 @@ class OverlayPresenter:
         self._live_dirty: list[Region] = []  # regions edited since it was started
         # id(doc) -> (weak reference to the photo array it was made from, picture): switching back needs no rebuild
         self._recent: OrderedDict[int, tuple[weakref.ref, tuple[QImage, list[QImage]]]] = OrderedDict()
+        self.cutout_preview = CutoutPreview(CutoutJobs(canvas))
+        self.cutout_preview.ready.connect(self.refresh)
 
     def _large(self) -> bool:
         size = self.doc.size if self.doc is not None else None
@@ -121,7 +124,7 @@ class OverlayPresenter:
         if o.mode is ViewMode.TINT and mask is not None:
             overlay = (("tint", version), lambda: overlays.tint_rgba(mask, 1.0))
         elif o.mode is ViewMode.CUTOUT and mask is not None:
-            overlay = (("cutout", version), lambda: overlays.cutout_rgba(doc.rgb, mask))
+            overlay = self.cutout_preview.spec(doc, version, o.cutout)  # rendered off the UI thread
         elif o.mode is ViewMode.MASK and mask is not None:
             overlay = (("mask", version), lambda: overlays.mask_rgba(mask))
         elif o.mode is ViewMode.SIDE and doc.sides:
@@ -131,7 +134,7 @@ class OverlayPresenter:
         self.canvas.set_layer_opacity("overlay", o.opacity if o.mode is ViewMode.TINT else 1.0)
         covered = overlay is not None and o.mode in (ViewMode.CUTOUT, ViewMode.MASK, ViewMode.SIDE)
         self.canvas.set_base_visible(not covered)
-        self.canvas.set_checkerboard(overlay is not None and o.mode is ViewMode.CUTOUT)
+        self.canvas.set_checkerboard(overlay is not None and o.mode is ViewMode.CUTOUT and o.cutout.background == "checkerboard")
         contour = None
         if o.contour and mask is not None:
             contour = (("contour", version), lambda: overlays.contour_rgba(mask))
@@ -238,7 +241,9 @@ class OverlayPresenter:
             box = live.update(region)
             if box[2] > box[0] and box[3] > box[1]:
                 self._patch_or_remember("relaxed", box)
-        if o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
+        # a cutout with edge modes is rendered as a whole off the UI thread (CutoutPreview); the plain one is patched
+        plain_cutout = o.mode is ViewMode.CUTOUT and self._keys.get("overlay") == ("cutout", (id(doc), doc.mask_version - 1))
+        if o.mode in (ViewMode.TINT, ViewMode.MASK) or plain_cutout:
             self._patch_or_remember("overlay", region)
         self._patch_or_remember("contour", region)
         self.refresh()

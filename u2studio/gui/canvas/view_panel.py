@@ -1,4 +1,4 @@
-"""The right-hand controls: tint opacity, threshold, ρ, what to compare, reference mask, side outputs."""
+"""The right-hand controls: tint opacity, threshold, side output, ρ, what to compare, reference mask."""
 
 from __future__ import annotations
 
@@ -51,11 +51,15 @@ class ViewPanel(QWidget):
         form.addRow("Threshold", self._with_value(self.threshold, self.threshold_label))
         self.soft = QCheckBox("Soft mask (keep probabilities)")
         form.addRow(self.soft)
-        note = QLabel("Per image; your corrections stay when it changes.")
+        note = QLabel("Per image; your corrections stay.")
         note.setObjectName("threshold-note")
-        note.setWordWrap(True)
         note.setStyleSheet("color: palette(mid);")
         form.addRow(note)
+        self.sides = QComboBox()
+        self.sides.setEnabled(False)
+        self.sides.setPlaceholderText("run the model first")
+        self.sides.setToolTip("The side output shown in the Side outputs view (D)")
+        form.addRow("Side output", self.sides)
         layout.addWidget(mask_box)
 
         compare_box = QGroupBox("Boundary comparison")
@@ -77,13 +81,6 @@ class ViewPanel(QWidget):
         form.addRow(legend)
         layout.addWidget(compare_box)
 
-        side_box = QGroupBox("Side outputs")
-        form = QFormLayout(side_box)
-        self.sides = QComboBox()
-        self.sides.setEnabled(False)
-        self.sides.setPlaceholderText("run the model first")
-        form.addRow("Output", self.sides)
-        layout.addWidget(side_box)
         layout.addStretch(1)
 
         for slider in (self.opacity, self.threshold, self.rho):

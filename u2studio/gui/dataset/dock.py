@@ -38,7 +38,7 @@ DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
     "new_dataset": ("New dataset…", "folder-plus-outline", ""),
     "open_dataset": ("Open dataset…", "database-outline", ""),
     "approve": ("Approve pair", "check-circle-outline", "Ctrl+Shift+A"),
-    "reject": ("Reject pair", "close-circle-outline", "Ctrl+Shift+R"),
+    "reject": ("Reject pair", "close-circle-outline", "Ctrl+Shift+X"),  # Ctrl+Shift+R is reset-to-prediction
 }
 
 
@@ -75,6 +75,8 @@ class DatasetUi(QObject):
         a["open_dataset"].triggered.connect(self.open_dialog)
         a["approve"].triggered.connect(lambda: self.panel.set_selected_state("approved"))
         a["reject"].triggered.connect(lambda: self.panel.set_selected_state("rejected"))
+        for name, button in (("approve", self.panel.approve_button), ("reject", self.panel.reject_button)):
+            button.setToolTip(f"{button.toolTip()} ({a[name].shortcut().toString()})")
         self.panel.new_requested.connect(self.new_dialog)
         self.panel.open_requested.connect(self.open_dialog)
         menu = window.menuBar().addMenu("&Dataset")

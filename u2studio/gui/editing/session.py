@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 from u2studio.core.document import DocStatus, ImageDocument, count_edit
 from u2studio.core.editing import EditRecord, MaskEditor, Rect
 from u2studio.core.editing.autosave import Autosaver
+from u2studio.gui.editing.autosave_status import autosave_events
 from u2studio.gui.editing.undo_command import EditCommand, PredictionCommand
 
 
@@ -44,7 +45,12 @@ class EditSession:
         self.written_label: DocStatus | None = doc.clean_label  # what the clean state of the stack means
         self._last_edit: float | None = None
         self.on_pushed: Callable[[], None] | None = None  # the controller's history cap
-        self.autosaver = Autosaver(doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval)
+        # autosave failures (and the write that ends them) reach the window's warning bar
+        on_saved, on_error = autosave_events().callbacks(doc.path)
+        self.autosaver = Autosaver(
+            doc.path, (doc.rgb.shape[1], doc.rgb.shape[0]), self.editor.snapshot, interval=autosave_interval,
+            on_saved=on_saved, on_error=on_error,
+        )
         self.editor.add_listener(self._changed)
         self.stack.cleanChanged.connect(self._clean_changed)
 

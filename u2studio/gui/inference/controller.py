@@ -23,6 +23,7 @@ from u2studio.gui.inference.metrics_runner import MetricsRunner
 
 SYNC_DECODE_PIXELS = 2_000_000  # smaller images decode on the UI thread (a few ms); larger ones in the background
 from u2studio.gui.common.notifications import NotificationManager
+from u2studio.gui.canvas.cutout_jobs import CutoutJobs
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
 from u2studio.gui.canvas.view_options import ViewOptions
 
@@ -91,6 +92,9 @@ class StudioController(QObject):
     reference_loaded = Signal()
     mask_written = Signal(object, object)  # the ImageDocument whose mask was written, DocStatus.SAVED or EXPORTED
     threshold_shown = Signal(object)  # the shown image's threshold (None: soft), for the view panel
+    cutout_saved = Signal(object)  # Path of a cutout written in the background
+    cutout_copied = Signal(bytes)  # PNG bytes of a cutout for the clipboard
+    cutout_failed = Signal(str)
     prediction_arrived = Signal(object)  # the ImageDocument that got a new model result
 
     def __init__(self, presenter: OverlayPresenter, notes: NotificationManager, parent: QObject | None = None) -> None:
@@ -105,6 +109,10 @@ class StudioController(QObject):
         self._replace_on_result: set[str] = set()  # image keys whose next result replaces their corrections
         self.memory = DocumentMemory(budget_mb() * 2**20)  # the window applies the saved setting
         self.jobs = BackgroundJobs(1, self)  # decoding and encoding, off the UI thread
+        self.cutouts = CutoutJobs(self)
+        self.cutouts.done.connect(self._cutout_done)
+        self.cutouts.failed.connect(self._cutout_failed)
+        self._cutout_requests: dict[int, tuple[str, Path | None, float]] = {}
         self.client = InferenceClient(self)
         self.client.result.connect(self._on_result)
         self.client.failed.connect(self._on_failed)
@@ -371,20 +379,56 @@ class StudioController(QObject):
     def _mask_of(doc: ImageDocument) -> np.ndarray:
         return doc.mask
 
-    def save_cutout(self, path: str | Path) -> Path | None:
-        """Write the image with the current mask as alpha, atomically."""
-        from u2studio.core.imageio import make_cutout
+    def save_cutout(self, path: str | Path) -> int | None:
+        """Write the shown image's cutout (the chosen edge mode, off the UI thread, atomically); ``cutout_saved`` follows.
 
-        return self._save(path, lambda d: make_cutout(d.rgb, d.mask))
+        The format comes from the extension (PNG, WebP, or JPEG on white); the source's colour profile is embedded.
+        """
+        job = self._cutout_job(Path(path), "save")
+        return job
 
-    def cutout(self) -> np.ndarray | None:
-        """The RGBA cutout of the shown image, if it has a mask."""
+    def copy_cutout(self) -> int | None:
+        """Render the cutout in the background; ``cutout_copied(png_bytes)`` hands it to the clipboard."""
+        return self._cutout_job(None, "copy")
+
+    def _cutout_job(self, target: Path | None, kind: str) -> int | None:
+        from u2studio.gui.canvas.cutout_jobs import cutout_format, encoded_cutout, source_icc
+
         doc = self.doc
         if doc is None or doc.mask is None or doc.rgb is None:
+            self.notes.warning("Nothing to cut out yet: run the model first.")
             return None
-        from u2studio.core.imageio import make_cutout
+        if target is not None and target.expanduser().resolve() == doc.path.resolve():
+            self.notes.error(f"Not saving over the photo itself: choose another name than {doc.path.name}")
+            return None
+        rgb, mask, choice, source = doc.rgb, doc.mask.copy(), self.presenter.options.cutout, doc.path
+        locked = doc.edits.copy() if doc.edits is not None and doc.edits.any() else None
 
-        return make_cutout(doc.rgb, doc.mask)
+        def work() -> object:
+            if target is None:
+                return encoded_cutout(rgb, mask, locked, choice, "png", None)
+            from u2studio.core.atomic import atomic_write_bytes
+
+            return atomic_write_bytes(target, encoded_cutout(rgb, mask, locked, choice, cutout_format(target), source_icc(source)))
+
+        job = self.cutouts.submit(work)
+        self._cutout_requests[job] = (kind, target, time.perf_counter())
+        return job
+
+    def _cutout_done(self, job: int, result: object) -> None:
+        kind, target, begin = self._cutout_requests.pop(job, ("", None, 0.0))
+        ms = (time.perf_counter() - begin) * 1000
+        if kind == "save":
+            self.notes.info(f"Saved {Path(str(result)).name} ({ms:.0f} ms, {self.presenter.options.cutout.edges} edges)")
+            self.cutout_saved.emit(result)
+        elif kind == "copy":
+            self.cutout_copied.emit(result)
+
+    def _cutout_failed(self, job: int, message: str) -> None:
+        kind, target, _ = self._cutout_requests.pop(job, ("", None, 0.0))
+        what = f"save {target}" if kind == "save" else "copy the cutout"
+        self.notes.error(f"Could not {what}: {message}")
+        self.cutout_failed.emit(message)
 
     def _save(self, path: str | Path, build, doc: ImageDocument | None = None) -> Path | None:  # noqa: ANN001
         doc = self.doc if doc is None else doc
@@ -423,6 +467,7 @@ class StudioController(QObject):
         return text
 
     def shutdown(self) -> None:
-        """Finish background writes, then stop the worker thread."""
+        """Finish background writes and cutouts being written, then stop the worker thread."""
         self.jobs.wait(30_000)
         self.client.shutdown()
+        self.cutouts.wait()

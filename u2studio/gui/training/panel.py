@@ -38,7 +38,7 @@ class TrainingPanel(QWidget):
         self.dataset = QLineEdit()
         self.dataset.setPlaceholderText("dataset folder (im/ + gt/)")
         browse = QPushButton("…")
-        browse.setFixedWidth(28)
+        browse.setFixedWidth(max(28, browse.sizeHint().width()))  # never narrower than its text
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.dataset)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from u2studio.core.launch import self_command
+from u2studio.launch import self_command
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,160 @@
+"""The refined edge: a band around the mask's edge, solved against the full-resolution photo.
+
+Outline (docs/cutout.md has the reasoning and the measurements):
+
+1. The mask is thresholded into a hard shape. Pixels farther than the band radius from its edge are confident
+   interior (alpha 1) or exterior (alpha 0): low-confidence haze out there is dropped.
+2. On a work copy of about a megapixel, the interior colours are pushed outward (F) and the background colours
+   inward (B), and a colour guided filter of the soft mask is solved (its linear coefficients).
+3. Only the band pixels are then visited at full resolution, strip by strip, so memory stays bounded: alpha is
+   the photo's colour projected on the local F–B line where F and B differ, and the guided filter's
+   ``a · I + b`` (applied to the full-resolution colour) where they do not.
+4. Foreground colour in the band is solved from the compositing equation, ``F = B + (I − B) / alpha``, so the
+   old background does not bleed into the edge (decontamination, blended in by an amount).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from u2studio.core.cutout.fields import extend_colours, guided_coefficients
+
+WORK_PIXELS = 1_000_000  # the work copy's size; soft masks hold no finer information
+STRIP_ROWS = 512
+REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the band pixels are laid out in rows of this
+SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
+SNAP = 0.02  # alpha this close to 0 or 1 is snapped there (no haze, no holes)
+
+
+@dataclass(frozen=True)
+class Work:
+    """The work-resolution state shared by the full-resolution passes."""
+
+    scale_x: float
+    scale_y: float
+    fields: np.ndarray  # h×w×C float32: the sampled channels
+    band: np.ndarray  # H×W uint8 at full resolution: 1 where the edge is solved
+
+
+def band_radius(height: int, width: int) -> int:
+    """The default band half-width in full-resolution pixels: a 320-px model mask scaled up blurs about this far."""
+    return max(3, round(max(height, width) / 400))
+
+
+def _kernel(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _work_scale(height: int, width: int) -> int:
+    return max(1, int(np.sqrt(height * width / WORK_PIXELS) + 0.5))
+
+
+def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, with_guided: bool) -> Work:
+    """Build the work copy: band, F and B colour fields and (optionally) guided-filter coefficients."""
+    height, width = mask8.shape
+    s = _work_scale(height, width)
+    w_s, h_s = max(1, round(width / s)), max(1, round(height / s))
+    img_s = cv2.resize(image, (w_s, h_s), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    m_s = cv2.resize(mask8, (w_s, h_s), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    hard_s = (m_s >= threshold).astype(np.uint8)
+    r_s = max(1, round(radius / s))
+    grown = cv2.dilate(hard_s, _kernel(r_s))
+    shrunk = cv2.erode(hard_s, _kernel(r_s))
+    unsure = ((m_s > 0.04) & (m_s < 0.96) & (cv2.dilate(hard_s, _kernel(3 * r_s)) > 0)).astype(np.uint8)
+    band_s = ((grown - shrunk) | unsure).astype(np.uint8)
+    fg_weight = (shrunk & (1 - unsure)).astype(np.float32)
+    bg_weight = ((1 - grown) & (1 - unsure)).astype(np.float32)
+    channels = [extend_colours(img_s, fg_weight), extend_colours(img_s, bg_weight)]
+    if with_guided:
+        channels.append(guided_coefficients(img_s, m_s, radius=max(1, r_s), eps=1e-3))
+    band = cv2.resize(band_s, (width, height), interpolation=cv2.INTER_NEAREST)
+    return Work(w_s / width, h_s / height, np.ascontiguousarray(np.dstack(channels)), band)
+
+
+def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The work fields, bilinearly sampled at full-resolution pixel centres (N×C float32)."""
+    n = len(ys)
+    rows = -(-n // REMAP_COLS)
+    mx = np.zeros(rows * REMAP_COLS, np.float32)
+    my = np.zeros(rows * REMAP_COLS, np.float32)
+    mx[:n] = (xs + 0.5) * work.scale_x - 0.5
+    my[:n] = (ys + 0.5) * work.scale_y - 0.5
+    fields = work.fields
+    parts = []
+    for start in range(0, fields.shape[2], 4):  # remap is fastest on 1–4 channels
+        chunk = np.ascontiguousarray(fields[..., start : start + 4])
+        out = cv2.remap(chunk, mx.reshape(rows, REMAP_COLS), my.reshape(rows, REMAP_COLS), cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE)
+        parts.append(out.reshape(rows * REMAP_COLS, -1)[:n])
+    return np.concatenate(parts, axis=1)
+
+
+def solve_alpha(colour: np.ndarray, fields: np.ndarray) -> np.ndarray:
+    """Alpha for band pixels from the colour projection and the guided filter (N float32 in [0, 1])."""
+    fg, bg, coeff = fields[:, 0:3], fields[:, 3:6], fields[:, 6:10]
+    guided = np.einsum("ij,ij->i", coeff[:, :3], colour) + coeff[:, 3]
+    diff = fg - bg
+    dist2 = np.einsum("ij,ij->i", diff, diff)
+    projected = np.einsum("ij,ij->i", colour - bg, diff) / (dist2 + 1e-6)
+    trust = dist2 / (dist2 + SEPARATION * SEPARATION)
+    alpha = np.clip(trust * np.clip(projected, 0, 1) + (1 - trust) * np.clip(guided, 0, 1), 0, 1)
+    alpha[alpha < SNAP] = 0.0
+    alpha[alpha > 1 - SNAP] = 1.0
+    return alpha
+
+
+def solve_foreground(colour: np.ndarray, alpha: np.ndarray, fields: np.ndarray) -> np.ndarray:
+    """Foreground colour for band pixels: the compositing equation solved for F, the pushed-out F where alpha ≈ 0."""
+    fg, bg = fields[:, 0:3], fields[:, 3:6]
+    a = alpha[:, None]
+    solved = np.clip(bg + (colour - bg) / np.maximum(a, 0.05), 0, 1)
+    weight = np.clip(a / 0.15, 0, 1)
+    return solved * weight + fg * (1 - weight)
+
+
+def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,
+            free: np.ndarray | None) -> np.ndarray:
+    """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere)."""
+    height, width = mask8.shape
+    work = prepare(image, mask8, threshold, radius, with_guided=True)
+    rgba = np.empty((height, width, 4), np.uint8)
+    rgba[..., :3] = image
+    rgba[..., 3] = np.where(mask8 >= threshold * 255, 255, 0).astype(np.uint8)
+    for y0 in range(0, height, STRIP_ROWS):
+        band = work.band[y0 : y0 + STRIP_ROWS]
+        if free is not None:
+            band = band & free[y0 : y0 + STRIP_ROWS]
+        ys, xs = np.nonzero(band)
+        if not len(ys):
+            continue
+        ys += y0
+        colour = image[ys, xs].astype(np.float32) / 255.0
+        fields = sample(work, ys, xs)
+        alpha = solve_alpha(colour, fields)
+        rgba[ys, xs, 3] = (alpha * 255 + 0.5).astype(np.uint8)
+        if amount > 0:
+            fg = solve_foreground(colour, alpha, fields)
+            mixed = colour + amount * (fg - colour)
+            rgba[ys, xs, :3] = np.clip(mixed * 255 + 0.5, 0, 255).astype(np.uint8)
+    return rgba
+
+
+def decontaminate_soft(image: np.ndarray, rgba: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
+                       amount: float, free: np.ndarray | None) -> None:
+    """In place: where alpha is partial, pull colours toward the interior's pushed-out colours (feather mode)."""
+    work = prepare(image, mask8, threshold, radius, with_guided=False)
+    for y0 in range(0, rgba.shape[0], STRIP_ROWS):
+        a = rgba[y0 : y0 + STRIP_ROWS, :, 3]
+        partial = (a > 0) & (a < 255)
+        if free is not None:
+            partial &= free[y0 : y0 + STRIP_ROWS].astype(bool)
+        ys, xs = np.nonzero(partial)
+        if not len(ys):
+            continue
+        ys += y0
+        colour = image[ys, xs].astype(np.float32)
+        fg = sample(work, ys, xs)[:, 0:3] * 255.0
+        rgba[ys, xs, :3] = np.clip(colour + amount * (fg - colour) + 0.5, 0, 255).astype(np.uint8)

@@ -21,7 +21,8 @@ def test_prediction_sets_a_hard_mask_and_soft_rethreshold_keeps_probabilities() 
     doc = _doc()
     assert doc.status is DocStatus.PREDICTED
     assert set(np.unique(doc.mask)) == {0, 255}
-    assert int(doc.mask.sum() // 255) == int((doc.prediction >= 0.5).sum())
+    prob = np.linspace(0, 1, 24, dtype=np.float32).reshape(4, 6)
+    assert int(doc.mask.sum() // 255) == int((prob >= 0.5).sum())
     doc.set_threshold(None)
     assert doc.mask.dtype == np.uint8 and len(np.unique(doc.mask)) > 2
     assert doc.status is DocStatus.PREDICTED  # re-thresholding is not an edit
@@ -52,10 +53,10 @@ def test_a_new_threshold_moves_only_uncorrected_pixels() -> None:
     assert doc.status is DocStatus.EDITED
     doc.set_threshold(0.95)
     assert (doc.mask[:, 0] == 255).all() and (doc.mask[:, 5] == 0).all()  # the corrections stay
-    expected = np.where(doc.prediction >= 0.95, 255, 0)
+    expected = np.where(doc.prediction >= 243, 255, 0)  # stored as uint8: q / 255 >= 0.95
     assert (doc.mask[:, 1:5] == expected[:, 1:5]).all()  # the rest follows the threshold
     doc.set_threshold(None)
-    assert (doc.mask[:, 1:5] == np.clip(doc.prediction[:, 1:5] * 255 + 0.5, 0, 255).astype(np.uint8)).all()
+    assert (doc.mask[:, 1:5] == doc.prediction[:, 1:5]).all()  # the soft mask is the stored prediction
     assert (doc.mask[:, 0] == 255).all()
 
 
@@ -74,6 +75,8 @@ def test_state_is_derived_from_the_layers_and_the_last_write() -> None:
     assert doc.status is DocStatus.RUNNING
     doc.running = False
     doc.set_prediction(np.zeros((4, 6), np.float32), (), ())
+    assert doc.status is DocStatus.PREDICTED
+    doc.ensure_layers()  # editing starts
     assert doc.status is DocStatus.PREDICTED
     doc.edits[0, 0] = True
     assert doc.status is DocStatus.EDITED
@@ -110,3 +113,29 @@ def test_edit_effort_counts_strokes_and_caps_idle_gaps() -> None:
     last = count_edit(doc, 104.5 + 3600, last)  # an hour away counts as the idle cap
     assert doc.strokes == 3
     assert doc.edit_seconds == 4.5 + IDLE_CAP_S
+
+
+def test_the_prediction_is_stored_as_uint8_and_thresholds_like_the_float_map() -> None:
+    rng = np.random.default_rng(0)
+    prob = rng.random((60, 80), dtype=np.float32)
+    doc = ImageDocument(Path("a.png"), rgb=np.zeros((60, 80, 3), np.uint8))
+    doc.set_prediction(prob, (), (), threshold=0.5)
+    assert doc.prediction.dtype == np.uint8 and doc.prediction.nbytes == prob.nbytes // 4
+    assert doc.edits is None  # no edit layer (and no memory for one) until editing starts
+    for threshold in (0.0, 0.2, 0.5, 0.73, 1.0):
+        doc.set_threshold(threshold)
+        exact = prob >= threshold
+        near = np.abs(prob * 255 - threshold * 255) < 1.0  # within one 8-bit step of the threshold either side may win
+        assert ((doc.mask == 255) == exact)[~near].all() and near.mean() < 0.01
+    doc.set_threshold(None)
+    assert (doc.mask == np.clip(prob * 255 + 0.5, 0, 255).astype(np.uint8)).mean() > 0.99
+
+
+def test_a_derived_mask_can_be_dropped_and_comes_back_identical() -> None:
+    doc = _doc()
+    before = doc.mask.copy()
+    assert doc.drop_derived_mask() and doc.mask is None
+    doc.rederive()
+    assert (doc.mask == before).all()
+    doc.ensure_layers()  # an edit layer exists: the mask may hold corrections and is never dropped
+    assert not doc.drop_derived_mask() and doc.mask is not None

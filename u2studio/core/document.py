@@ -2,7 +2,8 @@
 
 The mask model (docs/mask-model.md is the contract other features build on):
 
-- ``prediction`` is the model's soft output; ``threshold`` (per image; None = soft) turns it into the *base*.
+- ``prediction`` is the model's soft output, stored compactly as uint8 (round(p × 255): a quarter of float32);
+  ``threshold`` (per image; None = soft) turns it into the *base*.
 - ``edits`` is the user's edit layer: True where a correction decided the pixel. Its values are the mask's
   values there, so the layer costs one byte a pixel and the mask needs no second copy.
 - ``mask`` is derived: ``mask = base`` where ``edits`` is False, the user's values where it is True. A new
@@ -59,13 +60,13 @@ class ImageDocument:
 
     path: Path
     rgb: np.ndarray | None = None
-    prediction: np.ndarray | None = None  # float32 H×W in [0, 1], the model's main output
+    prediction: np.ndarray | None = None  # uint8 H×W, round(p × 255) of the model's main output p in [0, 1]
     mask: np.ndarray | None = None  # uint8 H×W, the current (possibly edited) mask
     gt: np.ndarray | None = None  # uint8 H×W reference mask loaded by the user
     sides: tuple[np.ndarray, ...] = ()
     side_names: tuple[str, ...] = ()
     threshold: float | None = 0.5  # this image's threshold (None: soft mask); the slider shows the shown image's
-    edits: np.ndarray | None = None  # bool H×W edit layer: True where the user's correction decides the pixel
+    edits: np.ndarray | None = None  # bool H×W edit layer (None until editing starts: no corrections)
     clean_label: DocStatus | None = None  # SAVED or EXPORTED while the mask equals what was last written
     running: bool = False
     inference_ms: float | None = None
@@ -83,14 +84,16 @@ class ImageDocument:
 
     @property
     def size(self) -> tuple[int, int] | None:
-        """(width, height) once the image is loaded."""
-        return None if self.rgb is None else (self.rgb.shape[1], self.rgb.shape[0])
+        """(width, height) once the image is loaded (or, while its pixels are evicted, from its prediction)."""
+        shaped = self.rgb if self.rgb is not None else self.prediction
+        return None if shaped is None else (shaped.shape[1], shaped.shape[0])
 
     def full_region(self) -> Region:
         """The whole image as a region."""
-        if self.rgb is None:
+        size = self.size
+        if size is None:
             raise ValueError(f"{self.name}: the image is not loaded")
-        return (0, 0, self.rgb.shape[1], self.rgb.shape[0])
+        return (0, 0, size[0], size[1])
 
     def add_mask_listener(self, listener: MaskListener) -> None:
         """Call ``listener(document, region)`` whenever part of the mask changes."""
@@ -123,24 +126,46 @@ class ImageDocument:
 
     def ensure_layers(self) -> None:
         """Create the mask (the base) and an empty edit layer when the image has none yet."""
-        if self.rgb is None:
+        self._ensure_mask()
+        if self.edits is None:
+            assert self.mask is not None
+            self.edits = np.zeros(self.mask.shape, bool)
+
+    def _ensure_mask(self) -> None:
+        if self.rgb is None and self.prediction is None:
             raise ValueError(f"{self.name}: the image is not loaded")
         if self.mask is None:
             self.mask = self.base()
-        if self.edits is None:
-            self.edits = np.zeros(self.mask.shape, bool)
 
     def rederive(self, region: Region | None = None) -> None:
-        """Recompute the pixels the user did not correct from the base, in place, and tell listeners."""
-        self.ensure_layers()
-        assert self.mask is not None and self.edits is not None
+        """Recompute the pixels the user did not correct from the base, in place, and tell listeners.
+
+        Without an edit layer (nothing corrected yet) the region simply becomes the base; the layer costs
+        memory only once editing starts.
+        """
+        self._ensure_mask()
+        assert self.mask is not None
         box = self.full_region() if region is None else clip_region(region, self.full_region())
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             return
-        free = ~self.edits[y0:y1, x0:x1]
-        np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=free)
+        if self.edits is None:
+            self.mask[y0:y1, x0:x1] = self.base(box)
+        else:
+            np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=~self.edits[y0:y1, x0:x1])
         self.mask_changed(box, edited=False)
+
+    def drop_derived_mask(self) -> bool:
+        """Forget the mask when it is exactly the base (no edit layer): it is re-derived on next use. Returns whether."""
+        if self.mask is None or self.edits is not None or self.prediction is None:
+            return False
+        self.mask = None
+        return True
+
+    def resident_bytes(self) -> int:
+        """Bytes of pixel arrays this document holds (image, prediction, mask, edit layer, side outputs, reference)."""
+        arrays = (self.rgb, self.prediction, self.mask, self.edits, self.gt, *self.sides)
+        return sum(a.nbytes for a in arrays if a is not None)
 
     def set_prediction(
         self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: Any = ...
@@ -152,7 +177,7 @@ class ImageDocument:
         self._check_shape(prediction, "prediction")
         if threshold is not ...:
             self.threshold = threshold
-        self.prediction = prediction.astype(np.float32, copy=False)
+        self.prediction = compact_prediction(prediction)
         self.sides = sides
         self.side_names = side_names
         self.error = None
@@ -198,11 +223,23 @@ class ImageDocument:
             )
 
 
+def compact_prediction(prediction: np.ndarray) -> np.ndarray:
+    """The stored form of a prediction: uint8 round(p × 255) of a float map in [0, 1] (uint8 input is kept)."""
+    if prediction.dtype == np.uint8:
+        return prediction
+    return np.rint(np.clip(prediction, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
 def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.ndarray:
-    """A uint8 mask: the soft probabilities as 0..255, or 0/255 at ``threshold`` in [0, 1]."""
+    """A uint8 mask: the soft probabilities as 0..255, or 0/255 at ``threshold`` in [0, 1].
+
+    ``prediction`` is the stored uint8 form (see ``compact_prediction``) or a float map in [0, 1].
+    """
     if threshold is None:
+        if prediction.dtype == np.uint8:
+            return prediction.copy()
         return np.clip(prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return np.where(prediction_foreground(prediction, threshold), 255, 0).astype(np.uint8)
+    return np.where(prediction_foreground(prediction, threshold), np.uint8(255), np.uint8(0))
 
 
 def clip_region(region: Region, bounds: Region) -> Region:

@@ -45,8 +45,8 @@ def contour_rgba(mask: np.ndarray, color: tuple[int, int, int] = CONTOUR_RGB) ->
 
 
 def gray_rgba(prob: np.ndarray) -> np.ndarray:
-    """A float map in [0, 1] (a side output) as an opaque grey picture."""
-    values = np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    """A map (float in [0, 1], or its uint8 0..255 form) of a side output as an opaque grey picture."""
+    values = prob if prob.dtype == np.uint8 else np.clip(prob * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return mask_rgba(values)
 
 

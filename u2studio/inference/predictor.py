@@ -206,12 +206,18 @@ class Predictor:
         """Main probability maps for several images of any sizes."""
         return [p.mask for p in self.predict_full_batch(images, with_sides=False)]
 
-    def predict_full(self, image: np.ndarray) -> Prediction:
-        """The main map and every side output of one image, all at the image's size."""
-        return self.predict_full_batch([image], with_sides=True)[0]
+    def predict_full(self, image: np.ndarray, *, sides_at_image_size: bool = True) -> Prediction:
+        """The main map and every side output of one image, all at the image's size.
 
-    def predict_full_batch(self, images: Sequence[np.ndarray], with_sides: bool = True) -> list[Prediction]:
-        """Predictions for several images, with side outputs when asked."""
+        ``sides_at_image_size=False`` keeps the side outputs at the model's resolution (the studio upscales them
+        only for display: seven 24-MP float maps would be 670 MB).
+        """
+        return self.predict_full_batch([image], with_sides=True, sides_at_image_size=sides_at_image_size)[0]
+
+    def predict_full_batch(
+        self, images: Sequence[np.ndarray], with_sides: bool = True, sides_at_image_size: bool = True
+    ) -> list[Prediction]:
+        """Predictions for several images, with side outputs when asked (at image or model size)."""
         if not images:
             return []
         batch = np.stack([preprocess(img, self.config) for img in images])
@@ -222,6 +228,7 @@ class Predictor:
             main = postprocess(maps[self.config.main_output][index], height, width, self.min_max)
             sides: tuple[np.ndarray, ...] = ()
             if with_sides:
-                sides = tuple(postprocess(m[index], height, width, min_max=False) for m in maps)
+                side_h, side_w = (height, width) if sides_at_image_size else maps[0][index].shape[-2:]
+                sides = tuple(postprocess(m[index], side_h, side_w, min_max=False) for m in maps)
             results.append(Prediction(main, sides, self.config.side_names if with_sides else ()))
         return results

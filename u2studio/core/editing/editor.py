@@ -45,8 +45,12 @@ class MaskEditor:
         prediction: np.ndarray | None = None,
         history: History | None = None,
         record_history: bool = True,
+        copy: bool = True,
     ) -> None:
-        self._mask = np.ascontiguousarray(_check_mask(mask, "mask")).copy()
+        # copy=False adopts the caller's (contiguous) array, so whoever else shows it keeps the same array
+        self._mask = np.ascontiguousarray(_check_mask(mask, "mask"))
+        if copy:
+            self._mask = self._mask.copy()
         self.image = image
         self.prediction = self._mask.copy() if prediction is None else _check_mask(prediction, "prediction").copy()
         if self.prediction.shape != self._mask.shape:

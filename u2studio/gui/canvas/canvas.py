@@ -68,24 +68,24 @@ class Canvas(QGraphicsView):
         self._tablet = False
 
     # ----- content -----------------------------------------------------------------
-    def set_image(self, image: QImage | None, fit: bool = True) -> None:
-        """Show a new base image (clears every other layer)."""
+    def set_image(self, image: QImage | None, fit: bool = True, levels: list[QImage] | None = None) -> None:
+        """Show a new base image (clears every other layer); ``levels``: its reduced copies, if made ahead."""
         for name in LAYER_ORDER:
             self.set_layer(name, None)
         if image is None:
             self._image_size = (0, 0)
             return
         self._image_size = (image.width(), image.height())
-        self.set_layer("base", image)
+        self.set_layer("base", image, levels=levels)
         # a generous margin lets the picture be panned anywhere, even when it is smaller than the view
         width, height = image.width(), image.height()
         self.scene().setSceneRect(QRectF(-8 * width, -8 * height, 17 * width, 17 * height))
         if fit or self._fit_mode:
             self.fit()
 
-    def set_layer(self, name: str, image: QImage | None) -> None:
-        """Replace one layer's picture (None hides it)."""
-        self._layers[name].set_image(image)
+    def set_layer(self, name: str, image: QImage | None, stretch: bool = False, levels: list[QImage] | None = None) -> None:
+        """Replace one layer's picture (None hides it); ``stretch`` spreads a smaller picture over the image."""
+        self._layers[name].set_image(image, self._image_size if stretch else None, levels)
 
     def update_layer_region(self, name: str, patch: QImage, x: int, y: int) -> None:
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 DRAW_FORMAT = QImage.Format.Format_ARGB32_Premultiplied  # the raster engine's native format: no per-paint conversion
@@ -27,6 +27,24 @@ def boost_alpha(image: QImage, factor: float = 2.0) -> QImage:
     return rgba.convertToFormat(DRAW_FORMAT)
 
 
+def reduce_image(image: QImage, width: int, height: int, lines: bool) -> QImage:
+    """``image`` box-filtered to width×height, in the drawing format (line layers keep their strength)."""
+    small = image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return boost_alpha(small) if lines else small.convertToFormat(DRAW_FORMAT)
+
+
+def pyramid(image: QImage, lines: bool, count: int = 3) -> list[QImage]:
+    """The first ``count`` half-size levels of ``image`` (safe to build off the GUI thread: QImage only)."""
+    levels: list[QImage] = []
+    above = image
+    for _ in range(count):
+        if above.width() <= 1 and above.height() <= 1:
+            break
+        above = reduce_image(above, max(1, math.ceil(above.width() / 2)), max(1, math.ceil(above.height() / 2)), lines)
+        levels.append(above)
+    return levels
+
+
 class LayerItem(QGraphicsItem):
     """Holds a premultiplied image at scene scale; smoothing is off above 1:1 so pixels stay exact.
 
@@ -40,6 +58,7 @@ class LayerItem(QGraphicsItem):
         self._image = QImage()
         self._smooth = True
         self._levels: list[QImage] = []  # level k is the picture at 1 / 2**(k + 1)
+        self._stretched = False  # a small picture (a side output at model size) drawn over the whole image
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     @property
@@ -47,11 +66,24 @@ class LayerItem(QGraphicsItem):
         """The layer's picture (null when empty)."""
         return self._image
 
-    def set_image(self, image: QImage | None) -> None:
-        """Replace the picture (converted once to the drawing format)."""
+    def set_image(
+        self, image: QImage | None, scene_size: tuple[int, int] | None = None, levels: list[QImage] | None = None
+    ) -> None:
+        """Replace the picture (converted once to the drawing format).
+
+        ``scene_size`` (width, height) stretches a smaller picture over that much of the scene, upscaled
+        smoothly at paint time only: a model-size side output never becomes a full-size copy. ``levels`` are
+        reduced copies made ahead (see ``pyramid``), so the first paint below 1:1 need not make them.
+        """
         self.prepareGeometryChange()
         self._image = QImage() if image is None else image.convertToFormat(DRAW_FORMAT)
-        self._levels = []
+        self._levels = list(levels) if levels and image is not None else []
+        transform = QTransform()
+        self._stretched = False
+        if scene_size is not None and not self._image.isNull() and scene_size != (self._image.width(), self._image.height()):
+            transform = QTransform.fromScale(scene_size[0] / self._image.width(), scene_size[1] / self._image.height())
+            self._stretched = True
+        self.setTransform(transform)
         self.setVisible(not self._image.isNull())
         self.update()
 
@@ -91,8 +123,7 @@ class LayerItem(QGraphicsItem):
             above = level
 
     def _reduce(self, image: QImage, width: int, height: int) -> QImage:
-        small = image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-        return boost_alpha(small) if self._lines else small.convertToFormat(DRAW_FORMAT)
+        return reduce_image(image, width, height, self._lines)
 
     @property
     def smooth(self) -> bool:
@@ -113,11 +144,14 @@ class LayerItem(QGraphicsItem):
         """Draw only the exposed part of the picture."""
         if self._image.isNull():
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth or self._stretched)
         exposed = option.exposedRect.intersected(self.boundingRect())  # type: ignore[attr-defined]
         if exposed.isEmpty():
             return
         source = exposed.toAlignedRect()
+        if self._stretched:
+            painter.drawImage(QRectF(source), self._image, QRectF(source))
+            return
         zoom = painter.worldTransform().m11()
         depth = 0 if not self._smooth or zoom <= 0 else min(int(math.floor(math.log2(1.0 / zoom))), 6)
         if depth <= 0:

@@ -125,7 +125,7 @@ class DatasetSession(QObject):
 
     def _item(self, doc: ImageDocument) -> ExportItem:
         origin = self._origins.get(doc.path.resolve())
-        prediction = None if doc.prediction is None else np.clip(doc.prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        prediction = doc.prediction  # stored as uint8 0..255 already, and replaced (never changed) by new results
         model = doc.model_name or (origin.model if origin else "")
         assert doc.mask is not None
         return ExportItem(

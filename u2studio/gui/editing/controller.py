@@ -18,7 +18,9 @@ from u2studio.core.editing import EditRecord, MaskEditor
 from u2studio.core.editing.autosave import Session, discard, find_recoverable, recover
 from u2studio.gui.inference.controller import DirectMaskHost, StudioController
 from u2studio.gui.inference.jobs import PredictResult
+from u2studio.gui.editing.history_cap import HistoryCap
 from u2studio.gui.editing.session import EditSession
+from u2studio.gui.inference.memory import undo_budget_mb
 from u2studio.gui.editing.tools import Tool, ToolSettings, clamp_size
 
 DEFAULT_AUTOSAVE_S = 3.0
@@ -48,7 +50,10 @@ class EditController(QObject):
         self._starting = False
         self._direct = DirectMaskHost()
         self._awaiting_prediction: set[int] = set()  # recovered documents whose corrections are found on the next result
+        self.history_cap = HistoryCap(undo_budget_mb() * 2**20)  # the window applies the saved setting
         studio.mask_host = self  # new predictions and thresholds go through the edit sessions (undo steps)
+        studio.memory.keeps_mask = lambda doc: id(doc) in self.sessions  # the user's work is never evicted
+        studio.memory.evicted.append(self._photo_evicted)
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
 
@@ -78,6 +83,7 @@ class EditController(QObject):
             return None
         current = self.sessions.get(id(doc))
         if current is not None and current.editor.mask is doc.mask:
+            current.editor.image = doc.rgb  # the photo may have been evicted and read again
             return current
         if not create:
             return None
@@ -87,19 +93,22 @@ class EditController(QObject):
         return self._start(doc, recovered=False)
 
     def _start(self, doc: ImageDocument, recovered: bool) -> EditSession:
+        before = doc.mask
         session = EditSession(doc, autosave_interval=self.autosave_interval, recovered=recovered, parent=self)
         self.sessions[id(doc)] = session
+        session.on_pushed = self._cap_histories
         self.group.addStack(session.stack)
         session.stack.cleanChanged.connect(self._clean_changed)
         session.stack.indexChanged.connect(lambda _i, d=doc: self._notify(d))  # undo/redo can change the state
         doc.add_mask_listener(self._mask_changed)
         if doc is self.studio.doc:
             self.group.setActiveStack(session.stack)
-        self._starting = True
-        try:
-            doc.mask_changed(None, edited=False)  # the mask array is now the editor's
-        finally:
-            self._starting = False
+        if recovered or doc.mask is not before:  # a new array (or recovered values): views must redraw it all
+            self._starting = True
+            try:
+                doc.mask_changed(None, edited=False)
+            finally:
+                self._starting = False
         return session
 
     def _drop(self, doc: ImageDocument, session: EditSession, discard_session: bool) -> None:
@@ -109,6 +118,23 @@ class EditController(QObject):
         session.stack.deleteLater()
         doc.remove_mask_listener(self._mask_changed)
         self.sessions.pop(id(doc), None)
+
+    def _cap_histories(self) -> None:
+        """Keep every image's undo history together under the byte cap (oldest steps go first)."""
+        by_stack = {id(s.stack): s for s in self.sessions.values()}
+
+        def trimmed(stack: object) -> None:
+            session = by_stack[id(stack)]
+            session._clean_changed(session.stack.isClean())  # noqa: SLF001 (the rebuilt stack's saved state)
+            self._notify(session.doc)
+
+        self.history_cap.enforce([s.stack for s in self.sessions.values()], trimmed)
+
+    def _photo_evicted(self, doc: ImageDocument) -> None:
+        """The memory budget dropped ``doc``'s decoded photo: let its editor release it too."""
+        session = self.sessions.get(id(doc))
+        if session is not None:
+            session.editor.image = None
 
     def _clean_changed(self, _clean: bool) -> None:
         for session in self.sessions.values():

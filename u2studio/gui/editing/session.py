@@ -9,6 +9,7 @@ thresholds re-derive only the other pixels, so no model run or setting discards 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtGui import QUndoStack
@@ -36,12 +37,14 @@ class EditSession:
             raise ValueError(f"{doc.name}: nothing to edit before the image and a mask exist")
         doc.ensure_layers()
         self.doc = doc
-        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False)
+        # the editor adopts the document's mask array: views keep theirs, nothing is rebuilt on the first edit
+        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False, copy=False)
         doc.mask = self.editor.mask
         self.stack = QUndoStack(parent)
         self.recovered = recovered
         self.written_label: DocStatus | None = doc.clean_label  # what the clean state of the stack means
         self._last_edit: float | None = None
+        self.on_pushed: Callable[[], None] | None = None  # the controller's history cap
         # autosave failures (and the write that ends them) reach the window's warning bar
         on_saved, on_error = autosave_events().callbacks(doc.path)
         self.autosaver = Autosaver(
@@ -79,6 +82,11 @@ class EditSession:
         self.doc.edits[box] = after
         self.stack.push(EditCommand(self, record, before, after))
         self._last_edit = count_edit(self.doc, time.monotonic(), self._last_edit)
+        self._pushed()
+
+    def _pushed(self) -> None:
+        if self.on_pushed is not None:
+            self.on_pushed()
 
     def replay(self, record: EditRecord, layer: np.ndarray, *, forward: bool) -> None:
         """Undo (``forward=False``) or redo an edit: its pixels, its edit layer, then re-derive the rest of its box."""
@@ -94,6 +102,7 @@ class EditSession:
     def push_prediction(self, prediction: np.ndarray, sides: tuple, side_names: tuple, *, replace_edits: bool) -> None:
         """A new model result: one undo step that keeps the corrections (or replaces them, if asked)."""
         self.stack.push(PredictionCommand(self, prediction, sides, side_names, replace_edits))
+        self._pushed()
 
     def set_model_output(
         self,

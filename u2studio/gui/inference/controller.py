@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
+from u2studio.gui.common.background import BackgroundJobs
+from u2studio.gui.inference.memory import DocumentMemory, budget_mb
+from u2studio.gui.inference.metrics_runner import MetricsRunner
+
+SYNC_DECODE_PIXELS = 2_000_000  # smaller images decode on the UI thread (a few ms); larger ones in the background
 from u2studio.gui.common.notifications import NotificationManager
 from u2studio.gui.canvas.cutout_jobs import CutoutJobs
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
-from u2studio.gui.canvas.view_options import ViewOptions, comparison_pair
+from u2studio.gui.canvas.view_options import ViewOptions
 
 
 class MaskHost(Protocol):
@@ -48,6 +53,17 @@ class DirectMaskHost:
         if threshold != doc.threshold:
             doc.set_threshold(threshold)
             doc.clean_label = None
+
+
+def _cheap(doc: ImageDocument) -> bool:
+    """Whether the file is small enough to decode on the UI thread (its header says; unreadable counts as cheap)."""
+    try:
+        from PIL import Image
+
+        with Image.open(doc.path) as image:
+            return image.width * image.height <= SYNC_DECODE_PIXELS
+    except Exception:  # noqa: BLE001 (the real decode reports the problem)
+        return True
 
 
 def expand_paths(paths: list[str]) -> list[Path]:
@@ -91,6 +107,8 @@ class StudioController(QObject):
         self.device = "auto"
         self.mask_host: MaskHost = DirectMaskHost()
         self._replace_on_result: set[str] = set()  # image keys whose next result replaces their corrections
+        self.memory = DocumentMemory(budget_mb() * 2**20)  # the window applies the saved setting
+        self.jobs = BackgroundJobs(1, self)  # decoding and encoding, off the UI thread
         self.cutouts = CutoutJobs(self)
         self.cutouts.done.connect(self._cutout_done)
         self.cutouts.failed.connect(self._cutout_failed)
@@ -102,10 +120,8 @@ class StudioController(QObject):
         self.client.running.connect(self._on_running)
         self.client.idle.connect(lambda: self.busy_changed.emit(False))
         self.client.dropped.connect(self._on_dropped)
-        self._metrics_timer = QTimer(self)
-        self._metrics_timer.setSingleShot(True)
-        self._metrics_timer.setInterval(100)  # at most 10 updates a second while painting
-        self._metrics_timer.timeout.connect(self._compute_metrics)
+        self.metrics = MetricsRunner(lambda: self.doc, presenter, self)  # off the UI thread, throttled
+        self.metrics.ready.connect(self.metrics_changed)
 
     # ----- documents ---------------------------------------------------------------
     @property
@@ -132,18 +148,54 @@ class StudioController(QObject):
         return added
 
     def select(self, index: int) -> None:
-        """Show document ``index``, reading its file first if needed."""
+        """Show document ``index``; a large file not in memory is decoded in the background meanwhile.
+
+        Until its pixels arrive the canvas keeps the previous picture; a newer selection drops them.
+        """
         if not 0 <= index < len(self.documents):
             return
         doc = self.documents[index]
-        self.ensure_loaded(doc)
         self.current = index
+        self.memory.touch(doc)
+        if doc.rgb is None and not (doc.error is not None and doc.prediction is None) and not _cheap(doc):
+            self.current_changed.emit(index)
+            self._decode_in_background(doc)
+            return
+        self.ensure_loaded(doc)
+        self._show(doc)
+
+    def _show(self, doc: ImageDocument) -> None:
+        if doc.mask is None and doc.prediction is not None:
+            doc.rederive()  # its mask was the model's base and was evicted: derive it again
         if doc.threshold != self.presenter.options.threshold:
             self.presenter.options = replace(self.presenter.options, threshold=doc.threshold)
         self.threshold_shown.emit(doc.threshold)
         self.presenter.show_document(doc if doc.rgb is not None else None)
-        self.current_changed.emit(index)
+        self.current_changed.emit(self.current)
+        self.memory.enforce(self.documents, doc)
         self.schedule_metrics()
+
+    def _decode_in_background(self, doc: ImageDocument) -> None:
+        from u2studio.core.imageio import load_image
+
+        path = doc.path
+        self.jobs.submit("decode", lambda: load_image(path).rgb, lambda rgb: self._decoded(doc, rgb),
+                         lambda message: self._decode_failed(doc, message))
+
+    def _decoded(self, doc: ImageDocument, rgb: np.ndarray) -> None:
+        if doc is not self.doc:
+            return  # another image was chosen meanwhile
+        if doc.rgb is None:
+            doc.rgb = rgb
+        self._updated(doc)
+        self._show(doc)
+
+    def _decode_failed(self, doc: ImageDocument, message: str) -> None:
+        doc.error = message.split(": ", 1)[-1]
+        self.notes.error(f"Cannot open {doc.error}")
+        self._updated(doc)
+        if doc is self.doc:
+            self.presenter.show_document(None)
 
     def step(self, delta: int) -> None:
         """Show the next (+1) or previous (-1) image."""
@@ -230,10 +282,8 @@ class StudioController(QObject):
         doc = self._find(result.doc_key)
         if doc is None:
             return
-        if doc.rgb is None:
-            if result.rgb is None:
-                return
-            doc.rgb = result.rgb
+        if doc.rgb is None and result.rgb is not None:
+            doc.rgb = result.rgb  # the worker read the file (or the pixels were evicted meanwhile: they reload on select)
         doc.inference_ms = result.milliseconds
         doc.model_name = result.model
         doc.running = False
@@ -243,6 +293,7 @@ class StudioController(QObject):
         self._updated(doc)
         self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)
+        self.memory.enforce(self.documents, self.doc)
         if doc is self.doc:
             self.schedule_metrics()
 
@@ -289,24 +340,8 @@ class StudioController(QObject):
         return True
 
     def schedule_metrics(self) -> None:
-        """Recompute the metrics within 100 ms: a burst of changes (slider moves, brush dabs) is throttled to 10 Hz."""
-        if not self._metrics_timer.isActive():
-            self._metrics_timer.start()
-
-    def _compute_metrics(self) -> None:
-        doc = self.doc
-        pair = comparison_pair(doc, self.presenter.options.compare) if doc is not None else None
-        result = None
-        if pair is not None:
-            from u2studio.core.mask_metrics import MaskComparison, compare, iou, mae
-
-            rho = self.presenter.options.rho
-            live = self.presenter.live_scores()
-            if live is None:
-                result = compare(pair[0], pair[1], rho)
-            else:  # the incremental overlay's counts: no full boundary comparison per brush dab
-                result = MaskComparison(*live, mae(pair[0], pair[1]), iou(pair[0], pair[1]), rho)
-        self.metrics_changed.emit(result)
+        """Recompute the metrics soon, in the background: bursts of changes (slider moves, brush dabs) are throttled."""
+        self.metrics.schedule()
 
     # ----- output ----------------------------------------------------------------------
     def default_output(self, kind: str, doc: ImageDocument | None = None) -> Path | None:
@@ -314,9 +349,31 @@ class StudioController(QObject):
         doc = self.doc if doc is None else doc
         return None if doc is None else doc.path.with_name(f"{doc.path.stem}_{kind}.png")
 
-    def save_mask(self, path: str | Path, doc: ImageDocument | None = None) -> Path | None:
-        """Write the current mask (of ``doc``, the shown image by default) as an 8-bit PNG, atomically."""
-        return self._save(path, self._mask_of, doc)
+    def save_mask(self, path: str | Path, doc: ImageDocument | None = None, *, background: bool = False) -> Path | None:
+        """Write the current mask (of ``doc``, the shown image by default) as an 8-bit PNG, atomically.
+
+        ``background`` encodes a copy off the UI thread; the image counts as saved when the file is written
+        and the mask has not changed meanwhile.
+        """
+        if not background:
+            return self._save(path, self._mask_of, doc)
+        doc = self.doc if doc is None else doc
+        if doc is None or doc.mask is None:
+            self.notes.warning("Nothing to save yet: run the model first.")
+            return None
+        from u2studio.core.imageio import save_png
+
+        mask, version, begin = doc.mask.copy(), doc.mask_version, time.perf_counter()
+        self.jobs.submit(("save", str(path)), lambda: save_png(path, mask),
+                         lambda written: self._mask_saved(doc, written, version, begin),
+                         lambda message: self.notes.error(f"Could not save {path}: {message}"))
+        return Path(path)
+
+    def _mask_saved(self, doc: ImageDocument, written: Path, version: int, begin: float) -> None:
+        if doc.mask_version == version:
+            self.mark_written(doc, DocStatus.SAVED)
+        self._updated(doc)
+        self.notes.info(f"Saved {written.name} ({(time.perf_counter() - begin) * 1000:.0f} ms)")
 
     @staticmethod
     def _mask_of(doc: ImageDocument) -> np.ndarray:
@@ -410,6 +467,7 @@ class StudioController(QObject):
         return text
 
     def shutdown(self) -> None:
-        """Stop the worker thread and let cutouts being written finish."""
+        """Finish background writes and cutouts being written, then stop the worker thread."""
+        self.jobs.wait(30_000)
         self.client.shutdown()
         self.cutouts.wait()

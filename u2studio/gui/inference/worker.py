@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from u2studio.core.document import compact_prediction
 from u2studio.gui.inference.jobs import JobFailure, PredictRequest, PredictResult
 
 log = logging.getLogger("u2studio.gui.inference.worker")
+DEFAULT_PREDICTORS = 2
+
+
+def predictor_limit() -> int:
+    """How many loaded models the worker keeps (U2STUDIO_PREDICTORS overrides the default of 2; at least 1)."""
+    try:
+        return max(1, int(os.environ.get("U2STUDIO_PREDICTORS", DEFAULT_PREDICTORS)))
+    except ValueError:
+        return DEFAULT_PREDICTORS
 
 
 class InferenceWorker(QObject):
@@ -27,7 +39,8 @@ class InferenceWorker(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._predictors: dict[tuple[str, str], Any] = {}
+        self._predictors: OrderedDict[tuple[str, str], Any] = OrderedDict()  # least recently used first
+        self.predictor_limit = predictor_limit()
         self._lock = threading.Lock()
         self._floor = 0
         self._latest: dict[str, int] = {}
@@ -80,7 +93,10 @@ class InferenceWorker(QObject):
                 rgb = load_image(request.doc_key).rgb
             predictor = self._predictor(request.model, request.device)
             begin = time.perf_counter()
-            prediction = predictor.predict_full(rgb)
+            # side outputs stay at the model's size; the main map is stored as uint8 (a quarter of float32)
+            prediction = predictor.predict_full(rgb, sides_at_image_size=False)
+            mask = compact_prediction(prediction.mask)
+            sides = tuple(compact_prediction(side) for side in prediction.sides)
             elapsed = (time.perf_counter() - begin) * 1000.0
         except Exception as exc:  # one bad image must not stop the worker
             log.exception("inference failed")
@@ -91,8 +107,8 @@ class InferenceWorker(QObject):
             PredictResult(
                 request.id,
                 request.doc_key,
-                prediction.mask,
-                prediction.sides,
+                mask,
+                sides,
                 prediction.side_names,
                 elapsed,
                 predictor.device.type,
@@ -102,9 +118,19 @@ class InferenceWorker(QObject):
         )
 
     def _predictor(self, model: str, device: str) -> Any:
+        """The loaded model for (model, device); the least recently used one is dropped beyond the limit."""
         key = (model, device)
-        if key not in self._predictors:
-            from u2studio.inference.predictor import Predictor
+        if key in self._predictors:
+            self._predictors.move_to_end(key)
+            return self._predictors[key]
+        from u2studio.inference.predictor import Predictor
 
-            self._predictors[key] = Predictor(model, device, on_notice=self.notice.emit)
-        return self._predictors[key]
+        predictor = Predictor(model, device, on_notice=self.notice.emit)
+        self._predictors[key] = predictor
+        while len(self._predictors) > self.predictor_limit:
+            self._predictors.popitem(last=False)
+        return predictor
+
+    def loaded_models(self) -> list[tuple[str, str]]:
+        """The (model, device) pairs held now, least recently used first."""
+        return list(self._predictors)

@@ -14,6 +14,7 @@ from u2studio.gui.shell.actions import StudioActions
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.shell.close_prompt import confirm_close
 from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.inference.memory import budget_mb, undo_budget_mb
 from u2studio.gui.dataset.dock import install_dataset
 from u2studio.gui.editing.ui import EditingUi
 from u2studio.gui.shell.file_list import FileList
@@ -49,8 +50,10 @@ class MainWindow(QMainWindow):
         self.controller = StudioController(OverlayPresenter(self.canvas), self.notes, self)
         self.controller.model = str(self.settings.value("model", "u2netp"))
         self.controller.device = str(self.settings.value("device", "auto"))
+        self.controller.memory.budget_bytes = budget_mb(self.settings) * 2**20
         self.actions_ = StudioActions(self)
         self.editing = EditingUi(self, self.canvas, self.controller)
+        self.editing.edits.history_cap.cap_bytes = undo_budget_mb(self.settings) * 2**20
         centre = QWidget()
         stack = QVBoxLayout(centre)
         stack.setContentsMargins(0, 0, 0, 0)
@@ -279,7 +282,10 @@ class MainWindow(QMainWindow):
         formats = "PNG (*.png)" if kind == "mask" else "PNG (*.png);;WebP (*.webp);;JPEG on white (*.jpg)"
         path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), formats)
         if path:
-            (self.controller.save_mask if kind == "mask" else self.controller.save_cutout)(path)
+            if kind == "mask":
+                self.controller.save_mask(path, background=True)  # encoded off the UI thread
+            else:
+                self.controller.save_cutout(path)
 
     def copy_cutout(self) -> bool:
         """Put the cutout (with alpha) on the clipboard: rendered and encoded in the background (see _cutout_copied)."""

@@ -1,0 +1,231 @@
+"""Instruments for bench_session.py: an event-loop heartbeat, an RSS sampler, a viewport paint probe and a
+synthetic pointer that drags like a hand (timestamps of every event and of the paint that shows it).
+
+Kept apart from the driver so each stays small; nothing here knows the studio beyond a QGraphicsView.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QGraphicsView
+
+HEARTBEAT_MS = 5
+
+
+def now_ms() -> float:
+    """A monotonic clock in milliseconds."""
+    return time.perf_counter() * 1000.0
+
+
+def mask_hash(mask: np.ndarray | None) -> str:
+    """A short digest of a mask (None: '-')."""
+    return "-" if mask is None else hashlib.sha1(np.ascontiguousarray(mask).tobytes()).hexdigest()[:16]
+
+
+class Heartbeat(QObject):
+    """A 5 ms precise timer on the GUI thread: the longest gap between its ticks is the longest stall."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(self._tick)
+        self._last = now_ms()
+        self.worst = 0.0
+
+    def start(self) -> None:
+        """Begin ticking."""
+        self._last = now_ms()
+        self.timer.start()
+
+    def reset(self) -> None:
+        """Start a new step: forget the worst gap so far."""
+        self._last = now_ms()
+        self.worst = 0.0
+
+    def _tick(self) -> None:
+        t = now_ms()
+        self.worst = max(self.worst, t - self._last - HEARTBEAT_MS)
+        self._last = t
+
+    def stall(self) -> float:
+        """The longest stall of this step, counting one still in progress."""
+        return max(self.worst, now_ms() - self._last - HEARTBEAT_MS)
+
+
+class RssSampler(threading.Thread):
+    """Reads this process's resident memory every 50 ms from another thread (so it samples during stalls too)."""
+
+    def __init__(self, abort_mb: float) -> None:
+        super().__init__(daemon=True)
+        self.abort_mb = abort_mb
+        self.peak_mb = 0.0
+        self.current_mb = 0.0
+        self.over = False
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        while not self._stop.wait(0.05):
+            self.sample()
+
+    def sample(self) -> float:
+        """One reading (MB)."""
+        with open("/proc/self/statm") as handle:
+            self.current_mb = int(handle.read().split()[1]) * self._page / 2**20
+        self.peak_mb = max(self.peak_mb, self.current_mb)
+        self.over = self.over or self.current_mb > self.abort_mb
+        return self.current_mb
+
+    def stop(self) -> None:
+        """End sampling."""
+        self._stop.set()
+
+
+class MemoryExceeded(RuntimeError):
+    """The process passed the bench's RSS safety limit (the machine is shared)."""
+
+
+def pump(until: Callable[[], bool] | None, timeout_s: float, rss: RssSampler | None = None) -> bool:
+    """Run the real event loop until ``until()`` holds (or for ``timeout_s`` when None); returns whether it held."""
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout_s
+    held = [False]
+
+    def check() -> None:
+        if rss is not None and rss.over:
+            loop.quit()
+        elif until is not None and until():
+            held[0] = True
+            loop.quit()
+        elif time.perf_counter() >= deadline:
+            loop.quit()
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(check)
+    timer.start()
+    loop.exec()
+    timer.stop()
+    if rss is not None and rss.over:
+        raise MemoryExceeded(f"resident memory passed {rss.abort_mb:.0f} MB")
+    return held[0] if until is not None else True
+
+
+class PaintProbe(QObject):
+    """Wraps the canvas viewport's paint and mouse-move handling to timestamp both.
+
+    A synthetic mouse event carries its serial in ``timestamp()``; once the canvas has handled it, the end
+    of the next viewport paint is the moment it is on screen.
+    """
+
+    def __init__(self, view: QGraphicsView) -> None:
+        super().__init__()
+        self.view = view
+        self.waiting: list[float] = []  # stamps of handled events not painted yet
+        self.latencies: list[float] = []
+        self.stamps: dict[int, float] = {}
+        self.paints = 0
+        self.last_paint_end = 0.0
+        self.on_paint: Callable[[], None] | None = None
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Time paints; remember which synthetic moves were handled."""
+        kind = event.type()
+        if kind == QEvent.Type.Paint:
+            self.view.viewportEvent(event)
+            self.last_paint_end = now_ms()
+            self.paints += 1
+            for stamp in self.waiting:
+                self.latencies.append(self.last_paint_end - stamp)
+            self.waiting.clear()
+            if self.on_paint is not None:
+                self.on_paint()
+            return True
+        if kind in (QEvent.Type.MouseMove, QEvent.Type.MouseButtonPress) and isinstance(event, QMouseEvent):
+            stamp = self.stamps.pop(int(event.timestamp()), None)
+            self.view.viewportEvent(event)
+            if stamp is not None:
+                self.waiting.append(stamp)
+            return True
+        return False
+
+    def take(self) -> list[float]:
+        """The latencies measured so far (cleared)."""
+        out, self.latencies = self.latencies, []
+        return out
+
+
+def wavy(start: QPointF, length_px: float) -> Callable[[float], QPointF]:
+    """A path along x from ``start`` with two 30-pixel waves."""
+    return lambda u: QPointF(start.x() + u * length_px, start.y() + 30.0 * math.sin(u * 4 * math.pi))
+
+
+class Pointer(QObject):
+    """Drags the left button along ``path`` (u in [0, 1] to view coordinates) at hand speed, one move per 8 ms tick.
+
+    When the event loop is late, the move carries the time the pointer first reached an unreported position
+    (as a window system coalescing motion would), so a stall shows up as latency instead of hiding.
+    """
+
+    PERIOD_MS = 8.0
+
+    def __init__(self, probe: PaintProbe, path: Callable[[float], QPointF], duration_ms: float) -> None:
+        super().__init__()
+        self.probe = probe
+        self.path = path
+        self.duration = duration_ms
+        self.done = False
+        self._serial = 10_000 + len(probe.stamps) + int(now_ms()) % 1_000_000 * 10
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(int(self.PERIOD_MS))
+        self._timer.timeout.connect(self._tick)
+        self._t0 = 0.0
+        self._last = 0.0
+
+    def position(self, elapsed_ms: float) -> QPointF:
+        """Where the pointer is ``elapsed_ms`` into the stroke."""
+        return self.path(min(1.0, elapsed_ms / self.duration))
+
+    def begin(self) -> None:
+        """Press the button and start moving."""
+        self._t0 = self._last = now_ms()
+        self._post(QEvent.Type.MouseButtonPress, self.path(0.0), self._t0)
+        self._timer.start()
+
+    def _post(self, kind: QEvent.Type, pos: QPointF, stamp: float) -> None:
+        button = Qt.MouseButton.LeftButton
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+        viewport = self.probe.view.viewport()
+        event = QMouseEvent(kind, pos, viewport.mapToGlobal(pos), button if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+                            buttons, Qt.KeyboardModifier.NoModifier)
+        self._serial += 1
+        event.setTimestamp(self._serial)
+        if kind != QEvent.Type.MouseButtonRelease:
+            self.probe.stamps[self._serial] = stamp
+        QApplication.postEvent(viewport, event)
+
+    def _tick(self) -> None:
+        t = now_ms()
+        late = t - self._last > 1.5 * self.PERIOD_MS
+        stamp = self._last + self.PERIOD_MS if late else t
+        self._last = t
+        elapsed = t - self._t0
+        self._post(QEvent.Type.MouseMove, self.position(elapsed), stamp)
+        if elapsed >= self.duration:
+            self._timer.stop()
+            self._post(QEvent.Type.MouseButtonRelease, self.position(elapsed), t)
+            self.done = True

@@ -1,0 +1,123 @@
+"""Memory within a budget: compact model results, a bounded model cache, and LRU eviction of decoded pixels
+that never loses a correction (real window, real model, real files; byte counts, not RSS)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from u2studio.core.imageio import load_image, save_png
+from u2studio.core.synthetic import scene
+
+from tests.gui.edit_helpers import correct_box
+
+pytestmark = pytest.mark.gui
+
+
+def _digest(array: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+@pytest.fixture
+def three_images(tmp_path: Path) -> list[Path]:
+    """Three different generated scenes on disk."""
+    return [save_png(tmp_path / f"s{i}.png", scene(360, 240, seed=i)[0]) for i in range(3)]
+
+
+def _run_all(window, qtbot, paths: list[Path]) -> list:  # noqa: ANN001
+    c = window.controller
+    window.open_paths([str(p) for p in paths])
+    c.run_all()
+    qtbot.waitUntil(lambda: all(d.prediction is not None and not d.running for d in c.documents), timeout=120_000)
+    return c.documents
+
+
+def test_results_arrive_compact_side_outputs_at_model_size(window, qtbot, three_images) -> None:  # noqa: ANN001
+    doc = _run_all(window, qtbot, three_images[:1])[0]
+    assert doc.prediction.dtype == np.uint8 and doc.prediction.shape == (240, 360)
+    assert len(doc.sides) == 7 and all(s.shape == (320, 320) and s.dtype == np.uint8 for s in doc.sides)
+    # whatever the photo's size: 7 × 100 kB (they were seven float32 maps at the photo's size, 670 MB at 24 MP)
+    assert sum(s.nbytes for s in doc.sides) == 7 * 320 * 320
+
+
+def test_the_side_view_stretches_the_model_size_map_over_the_image(window, qtbot, three_images) -> None:  # noqa: ANN001
+    from u2studio.gui.canvas.view_options import ViewMode
+
+    _run_all(window, qtbot, three_images[:1])
+    window.set_mode(ViewMode.SIDE, side_index=0)
+    canvas = window.canvas
+    layer = canvas.layer_image("overlay")
+    assert (layer.width(), layer.height()) == (320, 320)  # never upscaled in memory
+    item = canvas._layers["overlay"]
+    rect = item.sceneBoundingRect()
+    assert (round(rect.width()), round(rect.height())) == (360, 240)  # but drawn over the whole image
+    shot = canvas.viewport().grab().toImage()
+    assert not shot.isNull()
+
+
+def test_the_worker_keeps_a_bounded_number_of_models(bundled_weights) -> None:  # noqa: ANN001
+    from u2studio.gui.inference.worker import InferenceWorker
+
+    worker = InferenceWorker()
+    worker.predictor_limit = 1
+    worker.warm_up("u2netp", "cpu")
+    worker.warm_up("u2netp", "auto")
+    assert worker.loaded_models() == [("u2netp", "auto")]
+    worker.warm_up("u2netp", "cpu")
+    assert worker.loaded_models() == [("u2netp", "cpu")]
+
+
+def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, three_images) -> None:  # noqa: ANN001
+    c = window.controller
+    c.memory.budget_bytes = 1  # evict everything that can go
+    docs = _run_all(window, qtbot, three_images)
+    masks = {d.name: _digest(d.mask if d.mask is not None else d.base()) for d in docs}
+    for index in (0, 1, 2):
+        c.select(index)
+    assert docs[2].rgb is not None and docs[2].mask is not None  # the shown one stays
+    assert all(d.rgb is None and d.mask is None for d in docs[:2])  # photo and derived mask both went
+    assert docs[0].prediction is not None  # the model's work stays
+    for index in (0, 1):
+        c.select(index)
+        doc = docs[index]
+        assert _digest(doc.mask) == masks[doc.name]
+        assert (doc.rgb == load_image(doc.path).rgb).all()
+        assert not window.canvas.layer_image("base").isNull()
+
+
+def test_a_corrected_image_keeps_its_mask_and_edit_layer_when_evicted(window, qtbot, three_images) -> None:  # noqa: ANN001
+    c = window.controller
+    c.memory.budget_bytes = 1
+    docs = _run_all(window, qtbot, three_images)
+    c.select(0)
+    correct_box(window, (10, 10, 90, 70), 255)
+    edited = docs[0].mask.copy()
+    c.select(1)
+    c.select(2)
+    assert docs[0].rgb is None  # the photo can be read again
+    assert docs[0].mask is not None and docs[0].edits is not None and (docs[0].mask == edited).all()
+    assert window.editing.edits.sessions[id(docs[0])].editor.image is None  # released by the editor too
+    c.select(0)
+    assert (docs[0].mask == edited).all()
+    editor = window.editing.edits.editor()
+    assert editor is not None and editor.image is docs[0].rgb  # refine and flood fill see the photo again
+    window.editing.edits.undo()
+    assert not (docs[0].mask == edited).all()  # the history survived the eviction
+
+
+def test_the_budget_is_a_setting_with_an_environment_override(monkeypatch) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QSettings
+
+    from u2studio.gui.inference.memory import DEFAULT_BUDGET_MB, ENV, SETTING, budget_mb
+
+    monkeypatch.delenv(ENV, raising=False)
+    assert budget_mb(None) == DEFAULT_BUDGET_MB
+    settings = QSettings()
+    settings.setValue(SETTING, 900)
+    assert budget_mb(settings) == 900
+    monkeypatch.setenv(ENV, "300")
+    assert budget_mb(settings) == 300
+    settings.remove(SETTING)

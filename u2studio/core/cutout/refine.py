@@ -23,7 +23,7 @@ import numpy as np
 
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
 
-WORK_PIXELS = 1_000_000  # the work copy's size; soft masks hold no finer information
+WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
 STRIP_ROWS = 512
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the band pixels are laid out in rows of this
 SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
@@ -43,7 +43,7 @@ class Work:
 
     scale_x: float
     scale_y: float
-    fields: np.ndarray  # h×w×C float32: the sampled channels
+    fields: tuple[np.ndarray, ...]  # h×w×(≤4) float32 pieces of the sampled channels (remap takes ≤ 4 at speed)
     band: np.ndarray  # H×W uint8 at full resolution: 1 where the edge is solved
 
 
@@ -101,7 +101,9 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
             fields = np.dstack([*colour_fields(img_s, fg_more, bg_more), coeff])
         channels = [fields]
     band = cv2.resize(band_s, (width, height), interpolation=cv2.INTER_NEAREST)
-    return Work(w_s / width, h_s / height, np.ascontiguousarray(np.dstack(channels)), band)
+    stacked = np.dstack(channels)
+    pieces = tuple(np.ascontiguousarray(stacked[..., i : i + 4]) for i in range(0, stacked.shape[2], 4))
+    return Work(w_s / width, h_s / height, pieces, band)
 
 
 def colour_fields(img_s: np.ndarray, fg_weight: np.ndarray, bg_weight: np.ndarray) -> list[np.ndarray]:
@@ -133,10 +135,8 @@ def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     my = np.zeros(rows * REMAP_COLS, np.float32)
     mx[:n] = (xs + 0.5) * work.scale_x - 0.5
     my[:n] = (ys + 0.5) * work.scale_y - 0.5
-    fields = work.fields
     parts = []
-    for start in range(0, fields.shape[2], 4):  # remap is fastest on 1–4 channels
-        chunk = np.ascontiguousarray(fields[..., start : start + 4])
+    for chunk in work.fields:
         out = cv2.remap(chunk, mx.reshape(rows, REMAP_COLS), my.reshape(rows, REMAP_COLS), cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
         parts.append(out.reshape(rows * REMAP_COLS, -1)[:n])

@@ -52,12 +52,19 @@ def rembg_trimap(mask8: np.ndarray, fg_threshold: int = 240, bg_threshold: int =
 
 
 def rembg_recipe(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Closed-form alpha and multi-level foreground on rembg's trimap (pymatting)."""
+    """Closed-form alpha and multi-level foreground on rembg's trimap (pymatting).
+
+    Like rembg, a trimap with no sure foreground or background (pymatting's ValueError) falls back to the
+    naive cutout.
+    """
     from pymatting import estimate_alpha_cf, estimate_foreground_ml
 
     img = image.astype(np.float64) / 255.0
     trimap = rembg_trimap(as_mask8(mask)).astype(np.float64) / 255.0
-    alpha = np.clip(estimate_alpha_cf(img, trimap), 0, 1)
+    try:
+        alpha = np.clip(estimate_alpha_cf(img, trimap), 0, 1)
+    except ValueError:
+        return naive(image, mask)
     fg = np.clip(estimate_foreground_ml(img, alpha), 0, 1)
     return np.dstack([(fg * 255 + 0.5).astype(np.uint8), (alpha * 255 + 0.5).astype(np.uint8)])
 

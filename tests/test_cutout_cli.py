@@ -94,6 +94,11 @@ def test_bad_bg_color_is_a_usage_error(scenes: tuple[Path, Path], tmp_path: Path
     images, masks = scenes
     result = run_cli("--images", images, "--masks", masks, "--out", tmp_path / "out", "--bg-color", "blue")
     assert result.returncode == 2 and "R,G,B" in result.stderr
+    result = run_cli("--images", images, "--masks", masks, "--out", tmp_path / "out", "--feather-radius", "-1")
+    assert result.returncode == 2 and "feather radius" in result.stderr
+    result = run_cli("--images", images, "--masks", masks, "--out", tmp_path / "out", "--decontaminate-amount", "2")
+    assert result.returncode == 2 and "0..1" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_missing_mask_fails_that_item_only(scenes: tuple[Path, Path], tmp_path: Path) -> None:

@@ -133,8 +133,12 @@ def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     rows = -(-n // REMAP_COLS)
     mx = np.zeros(rows * REMAP_COLS, np.float32)
     my = np.zeros(rows * REMAP_COLS, np.float32)
-    mx[:n] = (xs + 0.5) * work.scale_x - 0.5
-    my[:n] = (ys + 0.5) * work.scale_y - 0.5
+    for out, at, scale in ((mx, xs, work.scale_x), (my, ys, work.scale_y)):
+        view = out[:n]
+        view[:] = at
+        view += 0.5
+        view *= scale
+        view -= 0.5
     parts = []
     for chunk in work.fields:
         out = cv2.remap(chunk, mx.reshape(rows, REMAP_COLS), my.reshape(rows, REMAP_COLS), cv2.INTER_LINEAR,
@@ -179,8 +183,8 @@ def band_pixels(band: np.ndarray, free: np.ndarray | None, y0: int, rows: int) -
     if free is not None:
         strip = strip & free[y0 : y0 + rows]
     flat = np.flatnonzero(strip)
-    width = band.shape[1]
-    return flat, flat // width + y0, flat % width
+    ys, xs = np.divmod(flat, band.shape[1])
+    return flat, ys + y0, xs
 
 
 def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,

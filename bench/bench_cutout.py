@@ -56,6 +56,14 @@ def quality(data: Path, methods: list[str]) -> dict[str, dict[str, dict[str, flo
             for group, by in table.items()}
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: reset by exec, unlike ru_maxrss, which keeps the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(method: str, inputs: str) -> None:
     """Time one method on saved inputs, in this fresh process; print JSON."""
     import cv2
@@ -70,15 +78,16 @@ def child(method: str, inputs: str) -> None:
     start = time.perf_counter()
     METHODS[method](image, mask)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "added_mb": peak - before}))
 
 
-def timing(data: Path, methods: list[str], work: Path) -> dict[str, dict[str, float]]:
+def timing(data: Path, methods: list[str], work: Path,
+           sizes: tuple[tuple[int, int], ...] = ((1732, 1155), (6000, 4000))) -> dict[str, dict[str, float]]:
     """Per size and method: seconds, s/MP, peak MB of the process and MB added over the loaded inputs."""
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, float]] = {}
-    for width, height in ((1732, 1155), (6000, 4000)):
+    for width, height in sizes:
         case = hair_case(data, width, height)
         prefix = str(work / f"hair{width}")
         np.save(f"{prefix}.img.npy", case.image)

@@ -201,9 +201,11 @@ def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
         colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
         fields = sample(work, ys, xs)
         alpha = solve_alpha(colour, fields)
-        if amount > 0:
-            fg = solve_foreground(colour, alpha, fields)
-            colour += amount * (fg - colour)
+        mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
+        if amount > 0 and mixed.any():
+            part = colour[mixed]
+            part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
+            colour[mixed] = part
         pixels = np.empty((len(flat), 4), np.uint8)
         pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
         pixels[:, 3] = alpha * 255.0 + 0.5

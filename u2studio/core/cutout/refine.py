@@ -174,7 +174,9 @@ def hard_rgba(image: np.ndarray, mask8: np.ndarray, threshold: float) -> np.ndar
     """The photo with the thresholded mask as alpha (H×W×4 uint8), built without float temporaries."""
     level = min(254, max(0, int(np.ceil(threshold * 255)) - 1))
     _, alpha = cv2.threshold(mask8, level, 255, cv2.THRESH_BINARY)
-    return cv2.merge([*cv2.split(image), alpha])
+    rgba = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)  # several times faster than split + merge at 24 MP
+    rgba[..., 3] = alpha
+    return rgba
 
 
 def band_pixels(band: np.ndarray, free: np.ndarray | None, y0: int, rows: int) -> tuple[np.ndarray, ...]:

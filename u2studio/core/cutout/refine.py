@@ -4,8 +4,9 @@ Outline (docs/cutout.md has the reasoning and the measurements):
 
 1. The mask is thresholded into a hard shape. Pixels farther than the band radius from its edge are confident
    interior (alpha 1) or exterior (alpha 0): low-confidence haze out there is dropped.
-2. On a work copy of about a megapixel, the interior colours are pushed outward (F) and the background colours
-   inward (B), and a colour guided filter of the soft mask is solved (its linear coefficients).
+2. On a work copy of about half a megapixel, the interior colours are pushed outward (F) and the background colours
+   inward (B), with their local texture, and a colour guided filter of the hard mask snaps its edge onto
+   the photo's edges and is solved again narrowly (its linear coefficients are what is kept).
 3. Only the band pixels are then visited at full resolution, strip by strip, so memory stays bounded: alpha is
    the photo's colour projected on the local F–B line where F and B differ, and the guided filter's
    ``a · I + b`` (applied to the full-resolution colour) where they do not.
@@ -27,14 +28,14 @@ WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer informat
 STRIP_ROWS = 512
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the band pixels are laid out in rows of this
 SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
-ITERATIONS = 1
-SAMPLE_TRUST = 0.5
-SAMPLE_SNAP = 0.05
-FINE = 0.25
+ITERATIONS = 1  # passes that re-estimate F and B from band pixels the solve is sure about
+SAMPLE_TRUST = 0.5  # ... how sure (the projection's trust)
+SAMPLE_SNAP = 0.05  # ... and how close to 0 or 1 their alpha must be
+GUIDE_EPS = 1e-3  # the wide guided filter that snaps the edge (window = the band radius)
+FINE = 0.25  # the narrow guided filter's window, as a fraction of the band radius
 FINE_EPS = 1e-4
-SPREAD_K = 8.0
-GUIDE_EPS = 1e-3
-SNAP = 0.02
+SPREAD_K = 8.0  # how much local texture (colour variance) lowers the projection's trust
+SNAP = 0.02  # alpha this close to 0 or 1 is snapped there (no haze, no pinholes)
 
 
 @dataclass(frozen=True)

@@ -184,3 +184,10 @@ def test_cmyk_goes_through_its_embedded_profile_to_tagged_srgb(tmp_path) -> None
     assert np.abs(info.rgb.astype(int) - naive).mean() > 5
     description = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(info.icc_profile)))
     assert "sRGB" in description
+
+
+def test_pymatting_is_benchmark_only() -> None:
+    """docs/cutout.md promises the app never needs pymatting: no module of the package imports it."""
+    package = Path(__file__).resolve().parents[1] / "u2studio"
+    users = [p for p in package.rglob("*.py") if "pymatting" in p.read_text(encoding="utf-8")]
+    assert users == []

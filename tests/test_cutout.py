@@ -191,3 +191,14 @@ def test_pymatting_is_benchmark_only() -> None:
     package = Path(__file__).resolve().parents[1] / "u2studio"
     users = [p for p in package.rglob("*.py") if "pymatting" in p.read_text(encoding="utf-8")]
     assert users == []
+
+
+def test_low_confidence_haze_far_from_the_edge_is_dropped() -> None:
+    image, alpha = disc_scene()
+    mask = low_res(alpha, 4)
+    mask[:30, :30] = 0.3  # a faint smudge in the background, far from the subject
+    mask[130:, 130:] = 0.45
+    out = render_cutout(image, mask)
+    assert (out[:30, :30, 3] == 0).all() and (out[130:, 130:, 3] == 0).all()
+    naive = (mask * 255).astype(np.uint8)
+    assert (naive[:30, :30] > 0).all()  # the naive cutout would keep it

@@ -86,6 +86,17 @@ def ensure_weights() -> None:
     run([str(venv_python()), "-m", "u2studio", "weights", "fetch"])
 
 
+def test_exit_code(pytest_code: int) -> int:
+    """The exit code of ``bootstrap.py test``: pytest's own, so a run that collected nothing fails.
+
+    pytest exits 5 when no test was collected (a mistyped ``-k`` or path); that is a failure, never
+    a pass, whatever arguments were given.
+    """
+    if pytest_code == 5:
+        print("bootstrap: no tests were collected (check the -k expression or the paths)", file=sys.stderr)
+    return pytest_code
+
+
 def main(argv: list[str]) -> int:
     """Dispatch the bootstrap action."""
     action, rest = (argv[0], argv[1:]) if argv else ("run", [])
@@ -100,8 +111,7 @@ def main(argv: list[str]) -> int:
         return 0
     if action == "test":
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-        code = subprocess.run([py, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
-        return 0 if code == 5 and rest else code
+        return test_exit_code(subprocess.run([py, "-m", "pytest", *rest], cwd=ROOT, env=env).returncode)
     return subprocess.run([py, "-m", "u2studio", *rest], cwd=ROOT).returncode
 
 

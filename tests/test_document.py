@@ -22,21 +22,66 @@ def test_prediction_sets_a_hard_mask_and_soft_rethreshold_keeps_probabilities() 
     assert doc.status is DocStatus.PREDICTED
     assert set(np.unique(doc.mask)) == {0, 255}
     assert int(doc.mask.sum() // 255) == int((doc.prediction >= 0.5).sum())
-    doc.rethreshold(None)
+    doc.set_threshold(None)
     assert doc.mask.dtype == np.uint8 and len(np.unique(doc.mask)) > 2
     assert doc.status is DocStatus.PREDICTED  # re-thresholding is not an edit
 
 
-def test_mask_changed_reports_the_clipped_region_and_marks_the_document_edited() -> None:
+def test_mask_changed_reports_the_clipped_region() -> None:
     doc = _doc()
     seen = []
     doc.add_mask_listener(lambda d, region: seen.append(region))
     version = doc.mask_version
-    doc.mask[1:3, 2:4] = 255
     doc.mask_changed((2, 1, 40, 3))
     assert seen == [(2, 1, 6, 3)]
     assert doc.mask_version == version + 1
+
+
+def _corrected() -> ImageDocument:
+    """A document whose user painted the left column foreground and the right column background."""
+    doc = _doc()
+    doc.ensure_layers()
+    doc.mask[:, 0] = 255
+    doc.mask[:, 5] = 0
+    doc.edits[:, 0] = doc.edits[:, 5] = True
+    return doc
+
+
+def test_a_new_threshold_moves_only_uncorrected_pixels() -> None:
+    doc = _corrected()
     assert doc.status is DocStatus.EDITED
+    doc.set_threshold(0.95)
+    assert (doc.mask[:, 0] == 255).all() and (doc.mask[:, 5] == 0).all()  # the corrections stay
+    expected = np.where(doc.prediction >= 0.95, 255, 0)
+    assert (doc.mask[:, 1:5] == expected[:, 1:5]).all()  # the rest follows the threshold
+    doc.set_threshold(None)
+    assert (doc.mask[:, 1:5] == np.clip(doc.prediction[:, 1:5] * 255 + 0.5, 0, 255).astype(np.uint8)).all()
+    assert (doc.mask[:, 0] == 255).all()
+
+
+def test_a_new_prediction_keeps_the_corrections() -> None:
+    doc = _corrected()
+    array = doc.mask
+    doc.set_prediction(np.ones((4, 6), np.float32), (), ())
+    assert doc.mask is array  # updated in place: the editor keeps its array
+    assert (doc.mask[:, :5] == 255).all() and (doc.mask[:, 5] == 0).all()
+
+
+def test_state_is_derived_from_the_layers_and_the_last_write() -> None:
+    doc = ImageDocument(Path("c.png"), rgb=np.zeros((4, 6, 3), np.uint8))
+    assert doc.status is DocStatus.NOT_RUN
+    doc.running = True
+    assert doc.status is DocStatus.RUNNING
+    doc.running = False
+    doc.set_prediction(np.zeros((4, 6), np.float32), (), ())
+    assert doc.status is DocStatus.PREDICTED
+    doc.edits[0, 0] = True
+    assert doc.status is DocStatus.EDITED
+    doc.clean_label = DocStatus.EXPORTED
+    assert doc.status is DocStatus.EXPORTED
+    doc.clean_label = None
+    doc.edits[0, 0] = False  # every correction undone
+    assert doc.status is DocStatus.PREDICTED
 
 
 def test_a_prediction_of_the_wrong_size_is_refused_with_both_sizes() -> None:

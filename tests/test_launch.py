@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from u2studio import __version__
-from u2studio.core.launch import is_frozen, self_command
+from u2studio.launch import is_frozen, self_command
 
 ROOT = Path(__file__).resolve().parents[1]
 

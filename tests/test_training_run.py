@@ -70,7 +70,9 @@ def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_
                          "--epochs", "2", "--loss", "hybrid", "--val-before", *TINY)
     kinds = [e["event"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("epoch") == 2
-    assert events[0]["bn_frozen"] is True and events[0]["lr"] == pytest.approx(1e-4)
+    from u2studio.training.recipe import FT_LR
+
+    assert events[0]["bn_frozen"] is True and events[0]["lr"] == pytest.approx(FT_LR)
     assert kinds.count("step") == 6 and all(np.isfinite(e["loss"]) for e in events if e["event"] == "step")
     epochs = [e for e in events if e["event"] == "epoch"]
     assert {"maxF", "MAE", "relaxF"} <= set(epochs[-1]["metrics"])
@@ -84,7 +86,10 @@ def test_finetune_writes_usable_checkpoints(data: Path, tmp_path: Path, bundled_
     tuned, original = weights(run / "last.safetensors"), weights(bundled_weights)
     bn_keys = [k for k in tuned if ".bn_s1." in k]
     assert bn_keys and all(torch.equal(tuned[k], original[k]) for k in bn_keys)
-    assert not torch.equal(tuned["stage1.rebnconvin.conv_s1.weight"], original["stage1.rebnconvin.conv_s1.weight"])
+    # the recipe freezes the encoder: stage1..stage6 keep the bundled weights, the decoder moved
+    assert all(torch.equal(tuned[k], original[k]) for k in tuned if k.split(".")[0] in {f"stage{i}" for i in range(1, 7)})
+    assert not torch.equal(tuned["stage1d.rebnconvin.conv_s1.weight"], original["stage1d.rebnconvin.conv_s1.weight"])
+    assert json.loads((run / "best.json").read_text())["n_val"] == 1  # the guard's verdict (--val-count 1)
     state = torch.load(run / "state.pt", weights_only=True)
     assert state["epoch"] == 2 and state["global_step"] == 6  # 7 images, batch 2, the odd one dropped
     # usable by the Predictor, and installable into the studio's model store
@@ -199,3 +204,61 @@ def test_parsing_train_options_does_not_import_torch() -> None:
             "add_parser(argparse.ArgumentParser().add_subparsers()); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=REPO, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_print_defaults_reports_the_parsers_own_defaults_without_torch() -> None:
+    """``u2studio train --print-defaults`` (what the studio's Fine-tune dialog reads) needs no other flag,
+    imports no torch, and prints exactly what argparse gives a run with only the required flags."""
+    import argparse
+
+    from u2studio.training.cli import add_arguments
+
+    code = ("import sys, runpy; sys.argv = ['u2studio', 'train', '--print-defaults']\n"
+            "try:\n    runpy.run_module('u2studio', run_name='__main__')\n"
+            "except SystemExit:\n    pass\nprint('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), cwd=REPO, check=True)
+    *lines, torch_loaded = out.stdout.strip().splitlines()
+    assert torch_loaded == "False"
+    printed = json.loads(lines[-1])
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    expected = vars(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o"]))
+    for dest in ("data", "arch", "out", "print_defaults"):
+        expected.pop(dest)
+    assert printed["defaults"] == expected
+    assert printed["choices"]["device"] == ["auto", "cpu", "cuda", "mps"]
+
+
+@pytest.mark.slow
+def test_sharded_validation_equals_one_process(data: Path) -> None:
+    """Under torchrun every rank scores its own slice of the validation images, and the combined
+    metrics equal, exactly, those of one process scoring every image with the same weights."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           str(REPO / "tests" / "ddp_eval_driver.py"), str(data)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env=env(), cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = {line["rank"]: line for line in map(json.loads, (l for l in result.stdout.splitlines() if l.startswith("{")))}
+    assert sorted(lines) == [0, 1]
+    main = lines[0]
+    assert main["total"] == 5
+    assert [lines[r]["scored"] for r in (0, 1)] == [2, 3]  # both ranks validate; nobody waits for rank 0
+    assert main["sharded"] == main["single"]  # bit-for-bit: per-image results appended in order
+    assert lines[1]["sharded"] == main["single"]  # every rank gets the same numbers
+    # the guard's held-out evaluation (metrics, IoU per image, thumbnails) shards the same way
+    assert main["heldout"] == main["single_heldout"] == lines[1]["heldout"]
+    assert len(main["heldout"]["ious"]) == 5
+
+
+@pytest.mark.slow
+def test_two_process_fine_tune_runs_the_guard_on_every_rank(data: Path, tmp_path: Path) -> None:
+    """A fine-tune under torchrun: both ranks score the held-out pairs before and after, rank 0 writes best.json."""
+    run = tmp_path / "ddp-ft"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    tiny = [a for a in TINY if a not in ("--val-count", "1")]
+    _, events, _ = train("--data", str(data), "--arch", "u2netp", "--init", "bundled", "--out", str(run),
+                         "--steps", "2", *tiny, launcher=launcher)
+    kinds = [e["event"] for e in events]
+    assert kinds.count("guard") == 1 and kinds[-1] == "done"
+    report = json.loads((run / "best.json").read_text())
+    assert report["n_val"] == 3 and len(report["per_image"]) == 3 and len(report["heldout"]) == 3
+    assert (run / "best.safetensors").is_file()

@@ -136,6 +136,31 @@ def collect(specs: list[str], val_percent: float = DEFAULT_VAL_PERCENT, val_coun
     return samples
 
 
+def content_key(sample: Sample) -> str:
+    """A stable key for the guard split: the SHA-256 of the image's bytes, so renaming a file or
+    correcting its mask never moves a pair between training and validation."""
+    return sha256_file(sample.image)
+
+
+def guard_split(samples: list[Sample], share: float = 0.25, minimum: int = 3, count: int | None = None) -> list[Sample]:
+    """The fine-tuning split: ``count`` pairs, or ``share`` of them but at least ``minimum``, go to validation.
+
+    Pairs are ordered by content hash (ties by stem), so the split is stable across runs and
+    machines; a dataset's own ``split`` field is ignored. Too few pairs to hold out the
+    validation set and still train one pair is an error.
+    """
+    n = len(samples)
+    n_val = count if count is not None else max(minimum, int(round(n * share)))
+    if n - n_val < 1:
+        raise DataError(
+            f"fine-tuning needs at least {n_val + 1} usable pairs ({n_val} held out to check the result, 1 to train); "
+            f"the data has {n} (rejected pairs do not count)"
+        )
+    order = sorted(samples, key=lambda s: (content_key(s), s.stem, s.dataset))
+    val = {id(s) for s in order[:n_val]}
+    return [replace(s, split="val" if id(s) in val else "train") for s in samples]
+
+
 def dataset_hashes(samples: list[Sample]) -> dict[str, str]:
     """One SHA-256 per dataset folder over its (split, stem, image bytes, mask bytes)."""
     digests: dict[str, Any] = {}
@@ -154,21 +179,61 @@ def _resize(array: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
     return cv2.resize(array, (size, size), interpolation=cv2.INTER_NEAREST if nearest else interp)
 
 
+@dataclass(frozen=True)
+class Augment:
+    """Augmentation strength: the papers' flips and crop, plus optional scale and colour jitter.
+
+    ``scale`` is the (low, high) factor applied to the resize side before the crop (a side
+    below the crop is padded by reflection); ``colour`` the largest relative change of
+    brightness, contrast and saturation.
+    """
+
+    vflip: bool = True
+    scale: tuple[float, float] = (1.0, 1.0)
+    colour: float = 0.0
+
+
+PAPER_AUGMENT = Augment()
+
+
+def _colour_jitter(image: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
+    """Brightness, contrast and saturation scaled by factors in [1 - strength, 1 + strength]."""
+    out = image.astype(np.float32)
+    b, c, s = rng.uniform(1 - strength, 1 + strength, 3)
+    out *= b
+    out = (out - out.mean()) * c + out.mean()
+    grey = out.mean(axis=2, keepdims=True)
+    out = (out - grey) * s + grey
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _fit_crop(array: np.ndarray, crop: int) -> np.ndarray:
+    """Reflect-pad an array whose sides are below ``crop``."""
+    ph, pw = max(0, crop - array.shape[0]), max(0, crop - array.shape[1])
+    if not ph and not pw:
+        return array
+    pad = ((ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)) + ((0, 0),) * (array.ndim - 2)
+    return np.pad(array, pad, mode="reflect")
+
+
 class TrainDataset(Dataset):  # type: ignore[type-arg]
     """Augmented training pairs; items are indexed by (index, epoch) so augmentation is reproducible.
 
-    Resize to ``size``, random horizontal flip, optional vertical flip, random
-    crop to ``crop``; then the model's normalisation (as the Predictor does).
+    Resize to ``size`` (times a random scale factor), random horizontal flip, optional vertical
+    flip, random crop to ``crop``, optional colour jitter; then the model's normalisation (as the
+    Predictor does).
     """
 
     def __init__(
-        self, samples: list[Sample], config: ModelConfig, size: int, crop: int, vflip: bool, seed: int
+        self, samples: list[Sample], config: ModelConfig, size: int, crop: int, vflip: bool, seed: int,
+        augment: Augment | None = None,
     ) -> None:
         if crop > size:
             raise DataError(f"crop {crop} is larger than the resize {size}")
         self.samples = samples
         self.config = replace(config, input_size=crop)
-        self.size, self.crop, self.vflip, self.seed = size, crop, vflip, seed
+        self.augment = replace(augment or PAPER_AUGMENT, vflip=vflip and (augment or PAPER_AUGMENT).vflip)
+        self.size, self.crop, self.vflip, self.seed = size, crop, self.augment.vflip, seed
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -177,17 +242,24 @@ class TrainDataset(Dataset):  # type: ignore[type-arg]
         index, epoch = key
         sample = self.samples[index]
         rng = np.random.default_rng([self.seed, epoch, index])
-        image = _resize(load_image(sample.image).rgb, self.size)
-        mask = _resize(load_mask(sample.mask), self.size)
+        side = self.size
+        low, high = self.augment.scale
+        if (low, high) != (1.0, 1.0):
+            side = max(16, int(round(self.size * rng.uniform(low, high))))
+        image = _resize(load_image(sample.image).rgb, side)
+        mask = _resize(load_mask(sample.mask), side)
         if rng.random() < 0.5:
             image, mask = image[:, ::-1], mask[:, ::-1]
         flip_v = rng.random() < 0.5
         if self.vflip and flip_v:
             image, mask = image[::-1], mask[::-1]
-        top = int(rng.integers(0, self.size - self.crop + 1))
-        left = int(rng.integers(0, self.size - self.crop + 1))
+        image, mask = _fit_crop(image, self.crop), _fit_crop(mask, self.crop)
+        top = int(rng.integers(0, image.shape[0] - self.crop + 1))
+        left = int(rng.integers(0, image.shape[1] - self.crop + 1))
         image = np.ascontiguousarray(image[top : top + self.crop, left : left + self.crop])
         mask = np.ascontiguousarray(mask[top : top + self.crop, left : left + self.crop])
+        if self.augment.colour > 0:
+            image = _colour_jitter(image, rng, self.augment.colour)
         x = torch.from_numpy(preprocess(image, self.config))
         y = torch.from_numpy(mask.astype(np.float32) / 255.0)[None]
         return x, y

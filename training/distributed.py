@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -72,6 +73,20 @@ def mean_across(info: DistInfo, value: float, device: torch.device) -> float:
     tensor = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
     return float(tensor.item()) / info.world
+
+
+def shard_range(info: DistInfo, count: int) -> range:
+    """This rank's contiguous slice of ``count`` items; the ranks' slices, in rank order, cover them once."""
+    return range(count * info.rank // info.world, count * (info.rank + 1) // info.world)
+
+
+def gather_to_all(info: DistInfo, item: object) -> list[Any]:
+    """Every rank's ``item`` (small and picklable), in rank order, on every rank."""
+    if not info.active:
+        return [item]
+    gathered: list[Any] = [None] * info.world
+    dist.all_gather_object(gathered, item)
+    return gathered
 
 
 def wrap(model: nn.Module, info: DistInfo, device: torch.device) -> nn.Module:

@@ -98,13 +98,16 @@ def plot_curves(history: list[dict[str, Any]], run_dir: Path) -> list[Path]:
     written.append(_save_figure(fig, run_dir / "loss.png"))
     fig = Figure(figsize=(6, 4), dpi=100)
     ax = fig.add_subplot(1, 1, 1)
+    plotted = False
     for key in ("maxF", "relaxF", "Sm", "MAE"):
         values = [h.get("metrics", {}).get(key) for h in history]
         if any(v is not None for v in values):
             ax.plot(epochs, [v if v is not None else float("nan") for v in values], marker="o", label=key)
+            plotted = True
     ax.set_xlabel("epoch")
     ax.set_ylabel("validation metric")
-    ax.legend()
+    if plotted:
+        ax.legend()
     written.append(_save_figure(fig, run_dir / "metrics.png"))
     return written
 

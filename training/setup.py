@@ -17,7 +17,6 @@ from u2studio.models.fuse import freeze_batchnorm
 from u2studio.models.registry import create_model
 
 SCRATCH_LR = 1e-3
-FINETUNE_LR = 1e-4
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,18 @@ class Sizes:
     val_size: int
 
 
-def sizes_for(config: ModelConfig, size: int | None, crop: int | None) -> Sizes:
-    """Defaults from the model config: U²-Net resizes to 320 and crops 288, IS-Net trains at 1024."""
-    resize = size or config.train_size
+def sizes_for(config: ModelConfig, size: int | None, crop: int | None, default: tuple[int, int] | None = None) -> Sizes:
+    """Defaults from the model config (U²-Net resizes to 320 and crops 288, IS-Net trains at 1024) or ``default``.
+
+    Validation runs at the resize side when ``--size`` is given, otherwise at the model's input
+    size, exactly as the Predictor does.
+    """
+    resize = size or (default[0] if default else config.train_size)
     if crop is None:
-        crop = resize * config.train_crop // config.train_size
+        crop = default[1] if default and size is None else resize * config.train_crop // config.train_size
     if crop > resize or crop < 16 or resize < 16:
         raise ValueError(f"need 16 <= crop <= size, got size {resize} and crop {crop}")
-    return Sizes(resize, crop, resize)
+    return Sizes(resize, crop, resize if size else config.input_size)
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 
 from .losses import LossFn, deep_supervision, feature_sync
-from .validate import compute_metrics
+from .distributed import DistInfo, gather_to_all, shard_range
+from .validate import Scores, compute_metrics
 from u2studio.inference.predictor import postprocess
 from u2studio.models.config import ModelConfig
 
@@ -97,12 +98,26 @@ def validation_pairs(
 
 
 def evaluate(
-    model: nn.Module, dataset: Dataset, config: ModelConfig, device: torch.device, workers: int  # type: ignore[type-arg]
+    model: nn.Module, dataset: Dataset, config: ModelConfig, device: torch.device, workers: int,  # type: ignore[type-arg]
+    info: DistInfo | None = None,
 ) -> dict[str, float]:
-    """Validation metrics of ``model`` (switched to eval mode and back)."""
+    """Validation metrics of ``model`` (switched to eval mode and back), the same on every rank.
+
+    Under torchrun (``info`` active) each rank scores its own contiguous slice of the
+    validation images and the per-image results are gathered and appended in rank
+    order, which is exactly the state one process scoring every image would hold:
+    no rank idles in a collective while another validates alone.
+    """
     was_training = model.training
     model.eval()
     try:
-        return compute_metrics(validation_pairs(model, dataset, config, device, workers))
+        if info is None or not info.active:
+            return compute_metrics(validation_pairs(model, dataset, config, device, workers))
+        mine = Subset(dataset, list(shard_range(info, len(dataset))))
+        scored = Scores().add_pairs(validation_pairs(model, mine, config, device, workers))
+        combined = Scores()
+        for state in gather_to_all(info, scored.state()):
+            combined.absorb(state)
+        return combined.results()
     finally:
         model.train(was_training)

@@ -13,12 +13,16 @@ from torch import nn
 
 from . import distributed as D
 from . import state as S
-from .data import TrainDataset, ValDataset, collect, dataset_hashes
+from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, discover, guard_split
+from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
+from .guard import PerImage, report as guard_report
+from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
+from .recipe import FT_SIZES, L2SP, apply_freeze, lr_factor, resolve
 from .interm import gt_masks_for, train_gt_encoder
 from .losses import get_loss
 from .progress import Reporter, plot_curves
 from .setup import (
-    FINETUNE_LR, SCRATCH_LR, build_model, configure_threads, make_optimizer, pick_device, prepare_batchnorm,
+    SCRATCH_LR, build_model, configure_threads, make_optimizer, pick_device, prepare_batchnorm,
     seed_everything, sizes_for,
 )
 from .steps import batch_loader, compute_loss, epoch_batches, evaluate
@@ -41,23 +45,25 @@ class Run:
         self.args, self.info, self.device, self.report = args, info, device, report
         self.run_dir = Path(args.out)
         self.config = CONFIGS[args.arch]
-        self.sizes = sizes_for(self.config, args.size, args.crop)
         if args.best_metric not in available_metrics():
             raise ValueError(f"--best-metric {args.best_metric} is not available (have {', '.join(sorted(available_metrics()))})")
         if args.interm_sup and args.arch != "isnet":
             raise ValueError("--interm-sup is IS-Net's intermediate supervision; use it with --arch isnet")
-        samples = collect(args.data.split(","), args.val_percent, args.val_count)
+        seed_everything(args.seed, args.deterministic)
+        model, self.finetune = build_model(args.arch, args.init)
+        self.sizes = sizes_for(self.config, args.size, args.crop, FT_SIZES.get(args.arch) if self.finetune else None)
+        samples = self.split_samples()
         self.train_samples = [s for s in samples if s.split == "train"]
         self.val_samples = [s for s in samples if s.split == "val"]
         self.hashes = dataset_hashes(samples) if info.is_main else {}
-        vflip = args.arch != "isnet"
-        self.train_ds = TrainDataset(self.train_samples, self.config, self.sizes.size, self.sizes.crop, vflip, args.seed)
-        self.val_ds = ValDataset(self.val_samples, self.config, self.sizes.val_size)
-        seed_everything(args.seed, args.deterministic)
-        model, self.finetune = build_model(args.arch, args.init)
+        self.recipe = resolve(args, self.finetune, len(self.train_samples), info.world)
         self.bn_folded = bool(getattr(model, "u2_bn_folded", False))
         self.bn_frozen = prepare_batchnorm(model, self.finetune, args.train_bn)
-        self.lr = args.lr if args.lr is not None else (FINETUNE_LR if self.finetune else SCRATCH_LR)
+        self.start_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        self.trainable = apply_freeze(model, self.recipe.freeze)
+        self.l2sp = L2SP(model, self.recipe.l2sp)
+        self.lr = self.recipe.lr
+        self.val_ds = ValDataset(self.val_samples, self.config, self.sizes.val_size)
         self.sync_bn = bool(args.sync_bn and info.active and not self.bn_frozen and device.type == "cuda")
         if self.sync_bn:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
@@ -67,27 +73,51 @@ class Run:
         self.memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
         self.model = model.to(device, memory_format=self.memory_format)
         self.wrapped = D.wrap(self.model, info, device)
+        pseudo = self.pseudo_samples(samples) if args.unlabeled else []
+        self.n_pseudo = len(pseudo)
+        vflip = args.arch != "isnet" and self.recipe.augment.vflip
+        self.train_ds = TrainDataset(self.train_samples + pseudo, self.config, self.sizes.size, self.sizes.crop, vflip,
+                                     args.seed, self.recipe.augment)
         # fp16 autocast (CUDA without bf16) needs loss scaling; bf16 and fp32 do not
         fp16 = device.type == "cuda" and not torch.cuda.is_bf16_supported()
         self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
         self.optimizer = make_optimizer(self.model, self.lr)
-        self.loss_fn = get_loss(args.loss)
+        self.loss_fn = get_loss(self.recipe.loss)
+        self.baseline: Evaluation | None = None
         self.gt_encoder: nn.Module | None = None
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
         self.best: float | None = None
         self.history: list[dict[str, Any]] = []
         self.loss_sum, self.loss_count = 0.0, 0
 
+    def split_samples(self) -> list[Sample]:
+        """Fine-tuning: the guard split (a quarter, at least 3, by content hash); from scratch: the stem-hash split."""
+        specs = self.args.data.split(",")
+        if not self.finetune:
+            return collect(specs, 10.0 if self.args.val_percent is None else self.args.val_percent, self.args.val_count)
+        pooled = [sample for spec in specs for sample in discover(spec)]
+        share = 0.25 if self.args.val_percent is None else self.args.val_percent / 100
+        return guard_split(pooled, share, 3, self.args.val_count)
+
+    def pseudo_samples(self, labelled: list[Sample]) -> list[Sample]:
+        """Distillation pairs from ``--unlabeled``: rank 0 writes the starting model's masks, every rank reads them."""
+        images = unlabeled_images(self.args.unlabeled, labelled)
+        if self.info.is_main and not (self.args.resume and (self.run_dir / S.STATE_FILE).is_file()):
+            write_pseudo_labels(self.model, images, self.val_ds.config, self.device, self.run_dir)
+        D.barrier(self.info)
+        return pseudo_samples(images, self.run_dir, self.args.unlabeled)
+
     # ----- persistence -------------------------------------------------------------------------
     def metadata(self, metrics: dict[str, float], kind: str) -> dict[str, Any]:
         """Checkpoint metadata: enough for the Predictor, the model store and provenance."""
         return {
             "arch": self.args.arch, "source": "fine-tuned", "checkpoint": kind, "config": self.config.to_dict(),
-            "bn_folded": self.bn_folded, "init": self.args.init, "loss": self.args.loss, "lr": self.lr,
+            "bn_folded": self.bn_folded, "init": self.args.init, "loss": self.recipe.loss, "lr": self.lr,
             "epoch": self.epoch, "global_step": self.global_step, "metrics": metrics,
             "best_metric": self.args.best_metric, "train_size": self.sizes.size, "train_crop": self.sizes.crop,
             "datasets": self.hashes, "train_count": len(self.train_samples), "val_count": len(self.val_samples),
             "interm_sup": bool(self.args.interm_sup), "seed": self.args.seed, "code_version": S.code_version(),
+            "recipe": self.recipe.to_dict(), "unlabeled_count": self.n_pseudo,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 
@@ -131,6 +161,36 @@ class Run:
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         return True
 
+    def guard(self) -> None:
+        """Compare the final weights with the starting ones on the held-out pairs; write best.* and heldout/."""
+        if self.baseline is None:
+            return
+        # every rank scores its slice of the held-out pairs; rank 0 decides and writes
+        after = evaluate_heldout(self.model, self.val_ds, self.config, self.device, self.args.workers, self.info)
+        if self.info.is_main:
+            before = self.baseline
+            per_image = [PerImage(s.stem, b, a) for s, b, a in zip(self.val_samples, before.ious, after.ious)]
+            extra = {
+                "n_train": len(self.train_samples), "n_unlabeled": self.n_pseudo,
+                "val_stems": [s.stem for s in self.val_samples],
+                "heldout": write_heldout(self.run_dir, self.val_ds, before, after),
+                "arch": self.args.arch, "init": self.args.init, "data": self.args.data.split(","),
+                "recipe": self.recipe.to_dict(),
+            }
+            if len(per_image) < 3:
+                extra["warning"] = f"only {len(per_image)} held-out pair(s): the comparison says little"
+            verdict = guard_report(before.metrics, after.metrics, per_image, **extra)
+            accepted = verdict["accepted"]
+            state = {k: v.detach().cpu() for k, v in self.model.state_dict().items()} if accepted else self.start_state
+            meta = self.metadata(after.metrics if accepted else before.metrics, "best")
+            meta.update(accepted=accepted, weights="fine-tuned" if accepted else "starting", decision=verdict["decision"])
+            path = S.save_model(self.run_dir / S.BEST, state, meta)
+            write_report(self.run_dir, {**verdict, "checkpoint": meta})
+            self.report.event("guard", **verdict)
+            self.report.event("checkpoint", kind="best", path=path, epoch=self.epoch, accepted=accepted,
+                              metric=self.args.best_metric, value=meta["metrics"].get(self.args.best_metric))
+        D.barrier(self.info)
+
     # ----- phases ------------------------------------------------------------------------------
     def prepare_gt_encoder(self) -> None:
         """Phase 1 of intermediate supervision, or reload its frozen result."""
@@ -155,7 +215,7 @@ class Run:
         """Train the rest of the current epoch; returns False when --max-steps stopped it early."""
         args = self.args
         batches = epoch_batches(self.train_ds, self.epoch, args.batch_size, args.seed, self.info.rank, self.info.world, self.step_in_epoch)
-        self.report.open_bar(len(batches), f"epoch {self.epoch + 1}/{args.epochs}")
+        self.report.open_bar(len(batches), f"epoch {self.epoch + 1}/{self.recipe.epochs}")
         self.wrapped.train()
         total = self.step_in_epoch + len(batches)
         started, images = time.perf_counter(), 0
@@ -163,6 +223,12 @@ class Run:
             x = x.to(self.device, non_blocking=True, memory_format=self.memory_format)
             y = y.to(self.device, non_blocking=True)
             loss, parts = compute_loss(self.wrapped, x, y, self.loss_fn, self.device, self.gt_encoder)
+            penalty = self.l2sp(self.model)
+            if penalty is not None:
+                parts["l2sp"] = float(penalty.detach())
+                loss = loss + penalty
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.lr * lr_factor(self.recipe, self.global_step)
             if args.debug_nan_at_step is not None and self.global_step + 1 == args.debug_nan_at_step:
                 loss = loss * float("nan")
             if D.any_true(self.info, not bool(torch.isfinite(loss)), self.device):
@@ -181,63 +247,77 @@ class Run:
                 "step", epoch=self.epoch + 1, step=self.global_step, loss=value, parts=parts,
                 images_per_s=images * self.info.world / max(elapsed, 1e-9),
             )
-            if args.max_steps is not None and self.global_step >= args.max_steps and self.step_in_epoch < total:
+            if self.recipe.steps is not None and self.global_step >= self.recipe.steps and self.step_in_epoch < total:
                 return False
         return True
 
     def validate(self) -> dict[str, float]:
-        """Rank 0 validates the whole validation split; other ranks wait."""
-        metrics: dict[str, float] = {}
-        if self.info.is_main and len(self.val_ds) > 0:
-            metrics = evaluate(self.model, self.val_ds, self.config, self.device, self.args.workers)
-        return metrics
+        """Validation metrics, on every rank; under torchrun each rank scores its slice of the split."""
+        if len(self.val_ds) == 0:
+            return {}
+        return evaluate(self.model, self.val_ds, self.config, self.device, self.args.workers, self.info)
 
     def finish_epoch(self, complete: bool) -> None:
         """Validate, record history, write checkpoints and curves at the end of an epoch (or a stop)."""
         args = self.args
         epoch_done = self.epoch + 1
-        due = complete and (epoch_done % args.val_every == 0 or epoch_done == args.epochs)
+        # fine-tuning validates only the final weights unless --val-every asks for more
+        every = args.val_every or (self.recipe.epochs if self.finetune else 1)
+        due = complete and (epoch_done % every == 0 or epoch_done == self.recipe.epochs)
         metrics = self.validate() if (due or not complete) else {}
         train_loss = D.mean_across(self.info, self.loss_sum / max(self.loss_count, 1), self.device)
         improved = False
         if self.info.is_main:
             value = metrics.get(args.best_metric)
-            if value is not None and math.isfinite(value) and is_better(args.best_metric, value, self.best):
+            if value is not None and math.isfinite(value) and is_better(args.best_metric, value, self.best) and not self.finetune:
                 self.best, improved = value, True
             if complete:
                 self.history.append({"epoch": epoch_done, "train_loss": train_loss, "metrics": metrics, "step": self.global_step})
                 self.report.event("epoch", epoch=epoch_done, train_loss=train_loss, metrics=metrics, step=self.global_step)
         if complete:
             self.epoch, self.step_in_epoch, self.loss_sum, self.loss_count = epoch_done, 0, 0.0, 0
-        if self.info.is_main:
+        if self.info.is_main and (self.checkpoint_due(epoch_done) or not complete):
             self.save(metrics, improved)
             plot_curves(self.history, self.run_dir)
         D.barrier(self.info)
 
+    def checkpoint_due(self, epoch_done: int) -> bool:
+        """Every epoch, except a step-counted fine-tune (tiny epochs): about four checkpoints and the last."""
+        if not self.finetune or self.args.epochs is not None:
+            return True
+        every = max(1, math.ceil(self.recipe.epochs / 4))
+        return epoch_done % every == 0 or epoch_done >= self.recipe.epochs
+
     def run(self) -> None:
         """Train until --epochs (or --max-steps), validating and checkpointing every epoch."""
         args = self.args
+        if self.finetune:  # the starting weights on the held-out pairs, before anything trains (sharded over ranks)
+            self.baseline = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers, self.info)
         resumed = self.restore() if args.resume else False
         if args.resume and not resumed:
             self.report.event("notice", message=f"nothing to resume in {self.run_dir}; starting a new run")
         if self.gt_encoder is None and args.interm_sup:
             self.prepare_gt_encoder()
         self.report.event(
-            "start", arch=args.arch, init=args.init, loss=args.loss, lr=self.lr, epochs=args.epochs,
+            "start", arch=args.arch, init=args.init, loss=self.recipe.loss, lr=self.lr, epochs=self.recipe.epochs,
             batch_size=args.batch_size, size=self.sizes.size, crop=self.sizes.crop, train=len(self.train_samples),
             val=len(self.val_samples), device=str(self.device), world=self.info.world, resumed=resumed,
             epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, sync_bn=self.sync_bn, run_dir=self.run_dir,
         )
-        if not resumed and args.val_before and self.info.is_main:
-            self.report.event("baseline", metrics=self.validate())
-        while self.epoch < args.epochs:
-            if args.max_steps is not None and self.global_step >= args.max_steps:
+        if self.baseline is not None:
+            self.report.event("baseline", metrics={**self.baseline.metrics, "IoU": float(sum(self.baseline.ious) / len(self.baseline.ious))})
+        elif not resumed and args.val_before:
+            self.report.event("baseline", metrics=self.validate())  # every rank validates; rank 0 reports
+        while self.epoch < self.recipe.epochs:
+            if self.recipe.steps is not None and self.global_step >= self.recipe.steps:
                 break
             complete = self.train_epoch()
             self.report.close_bar()
             self.finish_epoch(complete)
             if not complete:
                 break
+        if self.finetune:
+            self.guard()
         self.report.event("done", epoch=self.epoch, step=self.global_step, best=self.best, metric=args.best_metric, run_dir=self.run_dir)
 
 

@@ -1,11 +1,12 @@
 """``u2studio --self-test``: prove that an installation (source or frozen) can do its real work.
 
 Each check is a small function that raises on failure and returns a short
-detail for the summary. The checks load the bundled model, segment a generated
-scene with a known mask, render the studio's overlays with numpy and with Qt
-offscreen, round-trip a PNG through a non-ASCII path, and start a two-worker
-DataLoader (which is what ``multiprocessing.freeze_support`` makes possible in
-the frozen app).
+detail for the summary. The checks segment on the CPU without torch where the
+build can, load the bundled model, segment a generated scene with a known mask,
+draw every view through the studio's own overlay code and canvas offscreen,
+import the trainer as ``u2studio.training``, round-trip a PNG through a
+non-ASCII path, and start a two-worker DataLoader (which is what
+``multiprocessing.freeze_support`` makes possible in the frozen app).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import numpy as np
 
 MIN_IOU = 0.5
 SCENE_SIZE = (320, 240)
-TINT_RGB = (255, 64, 160)
-CONTOUR_RGB = (255, 0, 0)
+THRESHOLD = 0.5
+RHO = 3
 
 
 class SelfTestError(Exception):
@@ -39,8 +40,9 @@ class State:
     image: np.ndarray | None = None
     truth: np.ndarray | None = None
     prob: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    contour_rgba: np.ndarray | None = None
     zone_rgba: np.ndarray | None = None
-    composite: np.ndarray | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,14 +67,9 @@ def ball_mask(width: int, height: int) -> np.ndarray:
     return np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) <= r
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two bool masks (1.0 when both are empty)."""
-    union = np.count_nonzero(a | b)
-    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
-
-
 def check_segmentation(state: State) -> str:
     """Segment a generated scene; the mask must cover the ball (IoU > 0.5 on the ball's half of the frame)."""
+    from u2studio.core.mask_metrics import iou
     from u2studio.core.synthetic import scene
 
     width, height = SCENE_SIZE
@@ -86,76 +83,112 @@ def check_segmentation(state: State) -> str:
     ball = ball_mask(width, height)
     left = np.zeros_like(ball)
     left[:, : int(width * 0.64)] = True  # the ball's side of the frame; the cube starts at 0.68 × width
-    score = iou((prob >= 0.5) & left, ball)
+    score = iou(np.where(left, prob, 0.0), ball)
     if score <= MIN_IOU:
         raise SelfTestError(f"IoU with the ball {score:.2f} <= {MIN_IOU}")
     return f"ball IoU {score:.2f}"
 
 
-def tint(rgb: np.ndarray, alpha: np.ndarray, colour: tuple[int, int, int], strength: float = 0.5) -> np.ndarray:
-    """Blend ``colour`` into ``rgb`` where the mask (float 0..1) is on."""
-    a = (alpha.astype(np.float32) * strength)[..., None]
-    return np.clip(rgb * (1 - a) + np.asarray(colour, np.float32) * a + 0.5, 0, 255).astype(np.uint8)
-
-
-def checkerboard(height: int, width: int, cell: int = 8) -> np.ndarray:
-    """The light/dark checkerboard that shows transparency."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    dark = ((yy // cell + xx // cell) % 2).astype(bool)
-    board = np.full((height, width, 3), 236, np.uint8)
-    board[dark] = 200
-    return board
-
-
-def over(base: np.ndarray, rgba: np.ndarray) -> np.ndarray:
-    """Composite an RGBA layer over an RGB image (straight alpha)."""
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    return np.clip(base * (1 - a) + rgba[..., :3] * a + 0.5, 0, 255).astype(np.uint8)
-
-
 def check_overlays(state: State) -> str:
-    """Tint, cutout on a checkerboard, boundary contour and relaxed zone, composited with numpy."""
-    from u2studio.core.boundary import binarize, boundary, relaxed_zone_overlay
-    from u2studio.core.imageio import make_cutout
+    """The overlay pictures the canvas layers (core.overlays): a contour and a relaxed zone from the mask."""
+    from u2studio.core import overlays
+    from u2studio.core.document import mask_from_prediction
 
     rgb, prob, truth = state.image, state.prob, state.truth
     assert rgb is not None and prob is not None and truth is not None
-    hard = prob >= 0.5
-    tinted = tint(rgb, prob, TINT_RGB)
-    if not np.array_equal(tinted[prob == 0], rgb[prob == 0]) and (prob == 0).any():
-        raise SelfTestError("the tint changed pixels outside the mask")
-    if hard.any() and np.abs(tinted[hard].astype(int) - rgb[hard]).mean() < 10:
-        raise SelfTestError("the tint left the masked pixels unchanged")
-    cutout = make_cutout(rgb, prob)
-    board = checkerboard(*rgb.shape[:2])
-    shown = over(board, cutout)
-    if not (np.array_equal(shown[cutout[..., 3] == 0], board[cutout[..., 3] == 0])
-            and np.array_equal(shown[cutout[..., 3] == 255], rgb[cutout[..., 3] == 255])):
-        raise SelfTestError("the cutout over the checkerboard does not show the image inside and the board outside")
-    edge = boundary(binarize(prob)).astype(bool)
-    if not 0 < edge.sum() < edge.size // 10:
-        raise SelfTestError(f"the boundary contour has {int(edge.sum())} pixels")
-    contoured = rgb.copy()
-    contoured[edge] = CONTOUR_RGB
-    zone = relaxed_zone_overlay(prob, truth, rho=3)
+    state.mask = mask_from_prediction(prob, THRESHOLD)
+    contour = overlays.contour_rgba(state.mask)
+    pixels = int(np.count_nonzero(contour[..., 3]))
+    if not 0 < pixels < contour[..., 3].size // 10:
+        raise SelfTestError(f"the boundary contour has {pixels} pixels")
+    zone = overlays.relaxed_zone_picture(state.mask, truth, RHO)
     if zone.shape != (*rgb.shape[:2], 4) or not (zone[..., 3] > 0).any():
         raise SelfTestError(f"the relaxed-zone picture is empty or has shape {zone.shape}")
-    state.zone_rgba = zone
-    state.composite = over(contoured, zone)
-    return f"{int(edge.sum())} contour px"
+    state.contour_rgba, state.zone_rgba = contour, zone
+    return f"{pixels} contour px"
 
 
-def check_qt_render(state: State) -> str:
-    """Paint the relaxed-zone overlay into a QImage offscreen; it must match the numpy composite."""
-    from u2studio.gui.shell.selftest_render import paint_overlay
+def check_canvas(state: State) -> str:
+    """Draw every view on the studio's real canvas offscreen and check what it shows, pixel by pixel."""
+    from u2studio.core.overlays import TINT_RGB
+    from u2studio.gui.shell.selftest_render import render_views
 
-    assert state.image is not None and state.zone_rgba is not None
-    painted = paint_overlay(state.image, state.zone_rgba)
-    expected = over(state.image, state.zone_rgba)
-    diff = np.abs(painted.astype(int) - expected.astype(int))
-    if painted.shape != expected.shape or diff.max() > 3:
-        raise SelfTestError(f"the QPainter composite differs from numpy by up to {int(diff.max())} levels")
-    return f"max diff {int(diff.max())}"
+    rgb, mask, truth = state.image, state.mask, state.truth
+    assert rgb is not None and mask is not None and truth is not None and state.prob is not None
+    assert state.contour_rgba is not None and state.zone_rgba is not None
+    shots = render_views(rgb, state.prob, truth, THRESHOLD)
+    inside, outside = mask == 255, mask == 0
+    _expect_equal(shots["image"], rgb, np.ones_like(inside), "the photo")
+    _expect_equal(shots["tint"], rgb, outside, "the tint outside the mask")
+    moved = _distance(shots["tint"][inside], TINT_RGB) / np.maximum(_distance(rgb[inside], TINT_RGB), 1e-6)
+    if inside.any() and not 0.35 < float(np.median(moved)) < 0.65:
+        raise SelfTestError(f"the tint at opacity 0.5 moved masked pixels {float(np.median(moved)):.2f} of the way")
+    _expect_equal(shots["cutout"], rgb, inside, "the cutout inside the mask")
+    board = shots["cutout"][outside]
+    if outside.any() and not ((board.max(axis=1) == board.min(axis=1)).all() and len(np.unique(board[:, 0])) == 2):
+        raise SelfTestError("the cutout does not show the two-tone checkerboard outside the mask")
+    _expect_equal(shots["mask"], np.repeat(mask[..., None], 3, axis=2), np.ones_like(inside), "the mask view")
+    edge = state.contour_rgba[..., 3] > 0
+    _expect_equal(shots["contour"], state.contour_rgba[..., :3], edge, "the contour")
+    _expect_equal(shots["contour"], rgb, ~edge, "the photo beside the contour")
+    zone = state.zone_rgba
+    _expect_equal(shots["relaxed"], zone[..., :3], zone[..., 3] == 255, "the relaxed boundaries")
+    _expect_equal(shots["relaxed"], rgb, zone[..., 3] == 0, "the photo outside the relaxed zone")
+    return f"{len(shots)} views"
+
+
+def _distance(pixels: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
+    return np.linalg.norm(pixels.astype(np.float32) - np.asarray(colour, np.float32), axis=-1)
+
+
+def _expect_equal(shown: np.ndarray, expected: np.ndarray, where: np.ndarray, what: str, tolerance: int = 2) -> None:
+    """Raise unless ``shown`` equals ``expected`` (within ``tolerance`` levels) wherever ``where`` is set."""
+    if not where.any():
+        return
+    diff = int(np.abs(shown[where].astype(np.int16) - expected[where].astype(np.int16)).max())
+    if diff > tolerance:
+        raise SelfTestError(f"the canvas drew {what} off by up to {diff} levels")
+
+
+def check_package(state: State) -> str:
+    """The training code installs as u2studio.training and imports nothing as a top-level ``training``."""
+    import importlib
+
+    module = importlib.import_module("u2studio.training.trainer")
+    if not module.__name__.startswith("u2studio.training."):
+        raise SelfTestError(f"the trainer imported as {module.__name__}")
+    if "training" in sys.modules:
+        raise SelfTestError(f"a top-level 'training' module was imported from {sys.modules['training'].__file__}")
+    return "u2studio.training"
+
+
+def check_cpu_without_torch(state: State) -> str:
+    """Open the CPU engine from a cached ONNX export of the bundled model, run it, and check torch never loaded.
+
+    Runs first, before any check loads torch. Skipped, saying why, when torch is already loaded, when this
+    build has no torch-free CPU start (``u2studio.inference.engine.fast_engine``), or when no verified
+    export of the bundled weights is cached yet (the first CPU run makes one).
+    """
+    import importlib
+    import importlib.util
+
+    if "torch" in sys.modules:
+        return "skipped: torch was loaded before this check"
+    if importlib.util.find_spec("u2studio.inference.engine") is None:
+        return "skipped: this build has no torch-free CPU start"
+    fast_engine = getattr(importlib.import_module("u2studio.inference.engine"), "fast_engine", None)
+    if fast_engine is None:
+        return "skipped: this build has no torch-free CPU start"
+    engine = fast_engine("u2netp", 1, 1)
+    if engine is None:
+        return "skipped: no verified ONNX export of u2netp is cached yet"
+    size = int(engine.config.input_size)
+    out = np.asarray(engine.forward_main(np.zeros((1, 3, size, size), np.float32)))
+    if "torch" in sys.modules:
+        raise SelfTestError("the torch-free CPU engine imported torch")
+    if out.shape[0] != 1 or size not in out.shape or not np.isfinite(out).all():
+        raise SelfTestError(f"the torch-free CPU engine returned shape {out.shape} (finite: {np.isfinite(out).all()})")
+    return "onnxruntime without torch"
 
 
 def check_unicode_png(state: State) -> str:
@@ -222,10 +255,12 @@ def check_dataloader(state: State) -> str:
 
 
 CHECKS: list[tuple[str, Callable[[State], str]]] = [
+    ("cpu-without-torch", check_cpu_without_torch),
     ("model", check_model),
     ("segmentation", check_segmentation),
     ("overlays", check_overlays),
-    ("qt-render", check_qt_render),
+    ("canvas", check_canvas),
+    ("package", check_package),
     ("unicode-png", check_unicode_png),
     ("cutout", check_cutout),
     ("dataloader", check_dataloader),
@@ -234,7 +269,7 @@ CHECKS: list[tuple[str, Callable[[State], str]]] = [
 
 def run() -> int:
     """Run every check in order; print one summary line; 0 if all passed, 1 naming the failures otherwise."""
-    from u2studio.core.launch import is_frozen
+    from u2studio.launch import is_frozen
 
     start = time.perf_counter()
     state = State()

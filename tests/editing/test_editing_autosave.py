@@ -157,3 +157,36 @@ def test_recovery_after_sigkill_is_pixel_identical(tmp_path: Path, interval: flo
         assert np.array_equal(mask, np.load(tmp_path / "flushed.npy"))
     else:
         assert session.stroke_count > flushed  # background autosaves kept going after the flush
+
+
+def test_a_failed_write_is_reported_kept_and_cleared_by_the_next_success(tmp_path: Path) -> None:
+    """A real failure: a regular file stands where the sessions folder should be (tests run as root)."""
+    _, truth = scene(80, 60)
+    editor = MaskEditor(truth)
+    root = sessions_dir()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    root.write_text("a file, not a folder")
+    errors: list[Exception] = []
+    saved: list[int] = []
+    saver = Autosaver(tmp_path / "c.png", (80, 60), editor.snapshot, interval=0.05,
+                      on_error=errors.append, on_saved=lambda s: saved.append(s.stroke_count))
+    try:
+        stroke(editor, 30.0)
+        assert saver.flush() is None  # no exception reaches the caller
+        assert saver.failing and isinstance(saver.last_error, OSError)
+        assert errors and errors[-1] is saver.last_error
+        assert saver.mark_clean() is None and saver.failing  # the UI-thread path does not raise either
+        stroke(editor, 50.0)
+        saver.notify_changed()  # the background thread fails too, and keeps retrying
+        deadline = time.monotonic() + 5
+        while len(errors) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(errors) >= 4 and saved == []
+        root.unlink()  # the disk is usable again: the retry succeeds without a new edit
+        deadline = time.monotonic() + 10
+        while not saved and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert saved == [2] and not saver.failing
+        assert np.array_equal(recover(find_recoverable()[0]), editor.mask)
+    finally:
+        saver.close()

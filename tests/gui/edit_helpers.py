@@ -32,3 +32,19 @@ def scene_pos(canvas, x: float, y: float) -> tuple[float, float]:  # noqa: ANN00
     """Where the image point lands after the round trip through integer view pixels."""
     p = canvas.mapToScene(view_point(canvas, x, y))
     return p.x(), p.y()
+
+
+def correct_box(window, box: tuple[int, int, int, int], value: int | None = 255) -> None:  # noqa: ANN001
+    """A correction through the studio's edit controller (one undo step): fill ``box`` (x0, y0, x1, y1) with
+    foreground (255), background (0), or invert it (None)."""
+    import numpy as np
+
+    from u2studio.core.editing import Rect
+
+    x0, y0, x1, y1 = box
+    edits = window.editing.edits
+    if value is None:
+        edits.run(lambda e: e.invert(Rect(x0, y0, x1, y1)))
+        return
+    square = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    edits.run(lambda e: e.fill_polygon(square, erase=value == 0, antialias=False))

@@ -69,6 +69,14 @@ def test_recovery_after_sigkill_restores_the_autosaved_mask_pixel_identical(wind
     np.testing.assert_array_equal(doc.mask, want)
     assert not banner.isVisible()
     assert window.editing.edits.unsaved() == [doc]  # still to be saved by the person
+    # the prediction was not autosaved: recovery runs the model again, and the corrections survive it
+    qtbot.waitUntil(lambda: doc.prediction is not None and not doc.running, timeout=60_000)
+    np.testing.assert_array_equal(doc.mask, want)
+    assert doc.side_names and doc.status.value == "edited"
+    assert doc.edits is not None and 0 < doc.edits.mean() < 1  # corrections: where the mask differs from the model
+    with qtbot.waitSignal(window.controller.metrics_changed, timeout=5_000) as blocker:
+        window.controller.schedule_metrics()
+    assert blocker.args[0] is not None  # metrics work again (they compare with the prediction)
 
 
 def test_close_prompt_cancel_keeps_the_window_save_writes_and_cleans(window, scene_files, monkeypatch) -> None:  # noqa: ANN001

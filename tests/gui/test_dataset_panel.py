@@ -13,6 +13,8 @@ from u2studio.core.document import DocStatus
 from u2studio.core.imageio import load_image, load_mask, save_png
 from u2studio.core.synthetic import scene
 
+from tests.gui.edit_helpers import correct_box
+
 pytestmark = pytest.mark.gui
 
 
@@ -53,14 +55,14 @@ def test_export_from_the_studio_adds_then_updates_with_a_backup(  # noqa: PLR091
         c.run_current()
     doc = c.doc
     predicted = doc.mask.copy()
-    doc.mask[10:60, 10:90] = 255  # a correction: paint a block in
-    doc.mask_changed((10, 10, 90, 60))
+    correct_box(window, (10, 10, 90, 60))  # a correction: paint a block in
     assert doc.status is DocStatus.EDITED
 
     report = _export(window, qtbot)
     assert report.error is None and [o.action for o in report.outcomes] == ["added"]
     assert any(t.startswith("Added scene.png") for t in _notes(window, "info"))
-    assert doc.status is DocStatus.SAVED
+    assert doc.status is DocStatus.EXPORTED
+    assert window.editing.edits.unsaved() == []  # exported work no longer asks on close
     ds = Dataset.open(tmp_path / "ds")
     assert ds.check() == []
     (rec,) = ds.records()
@@ -77,8 +79,7 @@ def test_export_from_the_studio_adds_then_updates_with_a_backup(  # noqa: PLR091
     assert panel.stats.values["count"].text() == "1"
 
     first = doc.mask.copy()
-    doc.mask[100:140, 200:260] = 255 - doc.mask[100:140, 200:260]  # a second correction: flip a block
-    doc.mask_changed((200, 100, 260, 140))
+    correct_box(window, (200, 100, 260, 140), None)  # a second correction: flip a block
     report = _export(window, qtbot, "export_all")
     assert [o.action for o in report.outcomes] == ["updated"]
     assert any(t.startswith("Updated scene") for t in _notes(window, "info"))
@@ -155,8 +156,7 @@ def test_open_a_pair_to_re_edit_and_export_it_again(window, qtbot, tmp_path: Pat
     assert np.array_equal(doc.rgb, load_image(ds.image_path(before)).rgb)
     assert np.array_equal(doc.mask, load_mask(ds.mask_path(before)))
     assert window.canvas.layer_visible("overlay")
-    doc.mask[:20, :20] = 255
-    doc.mask_changed((0, 0, 20, 20))
+    correct_box(window, (0, 0, 20, 20))
     report = _export(window, qtbot)
     assert [o.action for o in report.outcomes] == ["updated"]
     after = Dataset.open(ds.root).get("shot1")

@@ -184,6 +184,7 @@ def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_fi
     c, e = studio.controller, studio.editing.edits
     rough = cv2.dilate(truth, np.ones((13, 13), np.uint8))  # 6 px too wide all round
     c.doc.mask = rough.copy()
+    c.doc.edits = np.ones(rough.shape, bool)  # a mask the user made: every pixel is a correction
     c.doc.mask_changed(None, edited=False)
     QTest.keyClick(studio.canvas, "R")
     e.set_settings(refine_width=30.0)

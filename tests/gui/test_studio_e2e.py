@@ -60,14 +60,17 @@ def test_open_run_toggle_every_overlay_and_save(window, qtbot, scene_files, tmp_
     assert set(np.unique(doc.mask)) <= {0, 255}
 
     mask_path = c.save_mask(tmp_path / "out" / "scene_mask.png")
-    cutout_path = c.save_cutout(tmp_path / "out" / "scene_cutout.png")
-    assert mask_path is not None and cutout_path is not None
+    assert mask_path is not None
     np.testing.assert_array_equal(load_mask(mask_path), doc.mask)
-    cutout = load_image(cutout_path)
+    window.cutout_panel.edges.setCurrentIndex(window.cutout_panel.edges.findData("hard"))
+    with qtbot.waitSignal(c.cutout_saved, timeout=30_000) as saved:
+        assert c.save_cutout(tmp_path / "out" / "scene_cutout.png") is not None
+    cutout = load_image(saved.args[0])
     assert cutout.alpha is not None
-    np.testing.assert_array_equal(cutout.alpha, doc.mask)
+    np.testing.assert_array_equal(cutout.alpha > 127, doc.mask > 127)  # hard edges: the mask's own outline
     assert doc.status is DocStatus.SAVED
-    assert window.copy_cutout()
+    with qtbot.waitSignal(c.cutout_copied, timeout=30_000):
+        assert window.copy_cutout()
 
 
 def test_a_corrupt_file_shows_an_error_notification_and_the_studio_goes_on(window, scene_files, tmp_path: Path) -> None:  # noqa: ANN001

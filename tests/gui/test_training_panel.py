@@ -1,4 +1,4 @@
-"""Fine-tuning from the studio: a real training child, its progress, cancelling, crashes, the new model in the picker."""
+"""Fine-tuning from the studio: a real training child through the Fine-tune dialog, cancelling, crashes, the review."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from u2studio.core.imageio import save_png
 from u2studio.core.paths import models_dir
 from u2studio.core.synthetic import scene
 
+from tests.gui.fine_tune_helpers import picker_tooltip
+
 
 def make_dataset(root: Path, count: int = 6) -> Path:
     """A tiny plain dataset of generated scenes (im/ + gt/)."""
@@ -20,86 +22,105 @@ def make_dataset(root: Path, count: int = 6) -> Path:
     return root
 
 
-def configure(panel, dataset: Path, name: str, epochs: int = 1) -> None:  # noqa: ANN001
-    panel.dataset.setText(str(dataset))
-    panel.epochs.setValue(epochs)
-    panel.name.setText(name)
+def start_via_dialog(panel, dataset: Path, name: str, epochs: int = 1, batch: int = 2) -> None:  # noqa: ANN001
+    """Open the Fine-tune dialog on ``dataset``, set a tiny run and press Start (as a user would)."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
     panel.size_override = (64, 56)
-    panel.batch_size = 2
-
-
-@pytest.mark.slow
-def test_fine_tune_runs_shows_progress_and_installs_the_model(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
-    panel = window.training
-    configure(panel, make_dataset(tmp_path / "ds"), "tiny-run")
-    losses: list[float] = []
-    panel.process.step.connect(lambda _e, _s, loss: losses.append(loss))
-    with qtbot.waitSignal(panel.model_installed, timeout=240_000) as installed:
-        panel.start()
-        assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
-    name, path = installed.args
-    assert name == "tiny-run" and Path(path) == models_dir() / "tiny-run.safetensors"
-    assert Path(path).with_suffix(".json").is_file()
-    assert losses and panel.plot.values == losses
-    # the picker learns about it from the worker's catalog
-    from PySide6.QtWidgets import QComboBox
-
-    qtbot.waitUntil(lambda: any("tiny-run" in t for c in window.picker.findChildren(QComboBox)
-                                for t in (c.itemText(i) for i in range(c.count()))), timeout=60_000)
-    assert panel.start_button.isEnabled()
+    dialog = panel.open_dialog(str(dataset))
+    assert dialog is not None and dialog.dataset.text() == str(dataset)
+    dialog.unit.setCurrentText("epochs")
+    dialog.length.setValue(epochs)
+    dialog.batch_size.setValue(batch)
+    dialog.device.setCurrentText("cpu")
+    dialog.name.setText(name)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
 def test_a_trainer_crash_is_a_message_not_a_studio_crash(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     panel = window.training
     empty = tmp_path / "empty"
     empty.mkdir()
-    configure(panel, empty, "never")
     messages: list[tuple[str, bool]] = []
     panel.message.connect(lambda text, bad: messages.append((text, bad)))
     with qtbot.waitSignal(panel.process.finished, timeout=120_000) as done:
-        panel.start()
+        start_via_dialog(panel, empty, "never")
     ok, text = done.args
     assert not ok and text.startswith("training failed")
     assert messages and messages[-1][1] is True
     assert window.isVisible() and not panel.process.running
-    assert not (models_dir() / "never.safetensors").exists()
+    assert not panel.results.isVisible() and not (models_dir() / "never.safetensors").exists()
 
 
 def test_cancel_stops_the_child(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     panel = window.training
-    configure(panel, make_dataset(tmp_path / "ds", 4), "cancelled", epochs=50)
     with qtbot.waitSignal(panel.process.finished, timeout=60_000) as done:
-        panel.start()
+        start_via_dialog(panel, make_dataset(tmp_path / "ds", 8), "cancelled", epochs=50)
         qtbot.wait(1500)
         panel.cancel_button.click()
     assert done.args == [False, "training cancelled"]
     assert not panel.process.running and panel.start_button.isEnabled()
-
-
-def test_no_dataset_chosen_is_explained(window) -> None:  # noqa: ANN001
-    messages: list[tuple[str, bool]] = []
-    window.training.message.connect(lambda text, bad: messages.append((text, bad)))
-    window.training.start()
-    assert messages == [("choose a dataset folder first", True)]
-    assert not window.training.process.running
+    assert not (models_dir() / "cancelled.safetensors").exists()
 
 
 @pytest.mark.slow
-def test_the_loop_dataset_panel_to_fine_tune_to_model_picker(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
-    """A u2studio dataset (manifest with splits) fine-tunes from the Dataset menu and the model comes back."""
+def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """A u2studio dataset fine-tunes from the Dataset menu through the dialog in a real training child;
+    the review shows the numbers of the run's best.json, and only an accepted model can be installed."""
+    import json
+
+    from PySide6.QtWidgets import QDialogButtonBox
+
     from u2studio.core.dataset import Dataset
 
     ds = Dataset.create(tmp_path / "curated", val_ratio=0.34)
-    for index in range(6):
+    for index in range(8):
         rgb, mask = scene(96, 72, seed=200 + index)
         ds.add(rgb, mask, source=f"gen-{index}.png", annotator="test")
     assert window.dataset.session.open(ds.root)
-    configure(window.training, tmp_path, "from-dataset")  # dataset path is replaced by the action
-    with qtbot.waitSignal(window.training.model_installed, timeout=240_000) as installed:
-        assert window.dataset.fine_tune()
-    assert window.training.dataset.text() == str(ds.root)
-    assert installed.args[0] == "from-dataset"
-    assert (models_dir() / "from-dataset.safetensors").is_file()
+    others = [save_png(tmp_path / "others" / f"o{i}.png", scene(80, 60, seed=300 + i)[0]) for i in range(2)]
+    window.open_paths([str(p) for p in others])  # the session's other images: offered for distillation
+    panel = window.training
+    panel.size_override = (64, 56)
+    losses: list[float] = []
+    panel.process.step.connect(lambda _e, _s, loss: losses.append(loss))
+    assert window.dataset.fine_tune()
+    dialog = panel.dialog
+    assert dialog.dataset.text() == str(ds.root)
+    assert dialog.offers_others and dialog.use_others.isChecked() and "2 other open images" in dialog.use_others.text()
+    dialog.unit.setCurrentText("steps")
+    dialog.length.setValue(4)
+    dialog.batch_size.setValue(2)
+    dialog.device.setCurrentText("cpu")
+    dialog.name.setText("from-dataset")
+    with qtbot.waitSignal(panel.process.finished, timeout=300_000) as done:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
+    assert done.args[0] is True, done.args
+    assert losses and panel.plot.values == losses
+    report = json.loads((panel.run_dir / "best.json").read_text())  # written by the trainer's guard
+    view = panel.results
+    assert view.isVisible() and panel.report is not None
+    rows = {view.table.verticalHeaderItem(r).text(): r for r in range(view.table.rowCount())}
+    for name, row in rows.items():
+        assert view.table.item(row, 0).text() == f"{report['before'][name]:.3f}"
+        assert view.table.item(row, 1).text() == f"{report['after'][name]:.3f}"
+        assert view.table.item(row, 3).text() == str(report["n_val"])
+    assert {"IoU", "maxF", "relaxF", "MAE"} <= set(rows)
+    assert f"Trained on {report['n_train']} pairs" in view.counts.text()
+    assert view.thumbnail_count() == 3 * len(report["heldout"]) > 0
+    assert report["n_unlabeled"] == 2  # the trainer distilled on the two other open images
+    if report["accepted"]:
+        assert view.install_button.isEnabled()
+        with qtbot.waitSignal(panel.model_installed, timeout=10_000) as installed:
+            view.install_button.click()
+        assert installed.args[0] == "from-dataset"
+        qtbot.waitUntil(lambda: "Fine-tuned on" in picker_tooltip(window, "from-dataset"), timeout=60_000)
+        assert str(ds.root) in picker_tooltip(window, "from-dataset")
+    else:
+        assert not view.install_button.isEnabled() and "Declined by the guard" in view.verdict.text()
+        qtbot.wait(200)
+        assert not (models_dir() / "from-dataset.safetensors").exists()
 
 
 def test_a_layout_saved_by_an_older_version_is_ignored(qtbot, bundled_weights: Path) -> None:  # noqa: ANN001

@@ -181,9 +181,10 @@ def write_plots(folder: Path, curves: dict[str, np.ndarray]) -> None:
 
 def zone_picture(pred: np.ndarray, gt: np.ndarray, rho: int) -> np.ndarray:
     """RGB picture: the reference mask in grey, the prediction's outline region lighter, the zone overlay on top."""
-    from u2studio.core.boundary import binarize, relaxed_zone_overlay
+    from u2studio.core.binarize import prediction_foreground, reference_foreground
+    from u2studio.core.boundary import relaxed_zone_overlay
 
-    base = 40 + 90 * binarize(gt).astype(np.float32) + 60 * binarize(pred).astype(np.float32)
+    base = 40 + 90 * reference_foreground(gt).astype(np.float32) + 60 * prediction_foreground(pred).astype(np.float32)
     rgb = np.repeat(base[:, :, None], 3, axis=2)
     overlay = relaxed_zone_overlay(pred, gt, rho).astype(np.float32)
     alpha = overlay[:, :, 3:4] / 255

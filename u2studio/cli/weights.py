@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     fetch.add_argument("--force", action="store_true", help="convert again even if installed")
     imp = actions.add_parser("import", help="install an official .pth or .safetensors checkpoint")
     imp.add_argument("checkpoint", type=Path)
-    imp.add_argument("--name", help="name to install it under (default: the file's stem)")
+    imp.add_argument("--name", help="name to install it under (default: the architecture for an official file, else the file's stem)")
     imp.add_argument("--arch", choices=["u2net", "u2netp", "isnet"], help="skip detection from the keys")
 
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "fetch":
-            from u2studio.core.launch import is_frozen
+            from u2studio.launch import is_frozen
 
             if is_frozen():
                 print(
@@ -61,5 +61,5 @@ def list_installed() -> int:
         print("no models installed; run `u2studio weights fetch`")
         return 1
     for entry in entries:
-        print(f"{entry.name:24s} {entry.arch:7s} {entry.source:10s} {entry.path}")
+        print(f"{entry.name:24s} {entry.arch:7s} {entry.origin}  ({entry.path})")
     return 0

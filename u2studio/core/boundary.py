@@ -1,6 +1,7 @@
 """Boundaries, relaxed zones and the relaxed boundary F-measure (BASNet, seed 000).
 
-A boundary is XOR(mask, erode(mask)) of the mask binarised at 0.5; the relaxed
+A boundary is XOR(mask, erode(mask)) of the binarised mask (u2studio.core.binarize: the prediction
+at ≥ 0.5, the reference at > 128 of 255); the relaxed
 zone of a boundary is its dilation by a disk of radius ρ. The picture colours
 predicted boundary pixels inside the reference's zone green, those outside red,
 and reference boundary pixels that no predicted boundary reaches blue.
@@ -14,21 +15,14 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from u2studio.core.binarize import prediction_foreground, reference_foreground
+
 BETA2 = 0.3
 ZONE_RGBA = (255, 200, 0, 70)
 MATCHED_RGBA = (40, 220, 70, 255)
 UNMATCHED_RGBA = (235, 40, 40, 255)
 MISSED_RGBA = (40, 140, 255, 255)
 _CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-
-
-def binarize(mask: np.ndarray) -> np.ndarray:
-    """A uint8 0/1 mask from uint8 (0..255), bool or float (0..1) input, thresholded at 0.5."""
-    if mask.dtype == np.bool_:
-        return mask.astype(np.uint8)
-    if mask.dtype == np.uint8:
-        return (mask >= 128).astype(np.uint8)
-    return (mask >= 0.5).astype(np.uint8)
 
 
 @lru_cache(maxsize=32)
@@ -93,11 +87,12 @@ def f_beta(precision: float, recall: float, beta2: float = BETA2) -> float:
 
 
 def match_boundaries(pred: np.ndarray, gt: np.ndarray, rho: int = 3) -> BoundaryMatch:
-    """Compare two masks of the same size at slack ρ."""
+    """Compare a prediction (or edited mask) with a reference of the same size at slack ρ."""
     if pred.shape[:2] != gt.shape[:2]:
         raise ValueError(f"prediction {pred.shape[:2]} and reference {gt.shape[:2]} differ in size")
-    pred_edge = boundary(binarize(pred))
-    gt_edge = boundary(binarize(gt))
+    pred_bin = prediction_foreground(pred).astype(np.uint8)
+    gt_bin = reference_foreground(gt).astype(np.uint8)
+    pred_edge, gt_edge = boundary(pred_bin), boundary(gt_bin)
     return BoundaryMatch(pred_edge, gt_edge, relaxed_zone(gt_edge, rho), relaxed_zone(pred_edge, rho))
 
 

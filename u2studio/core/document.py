@@ -1,8 +1,17 @@
-"""Per-image state of the studio, free of Qt: image, prediction, current mask, reference and status.
+"""Per-image state of the studio, free of Qt: image, prediction, the user's edit layer, the mask, reference, state.
 
-The current mask is a uint8 H×W array owned by the document. Anything that
-changes it (the threshold, a brush in ``u2studio.core.editing``) calls
-``mask_changed(region)`` so views can redraw only that rectangle.
+The mask model (docs/mask-model.md is the contract other features build on):
+
+- ``prediction`` is the model's soft output; ``threshold`` (per image; None = soft) turns it into the *base*.
+- ``edits`` is the user's edit layer: True where a correction decided the pixel. Its values are the mask's
+  values there, so the layer costs one byte a pixel and the mask needs no second copy.
+- ``mask`` is derived: ``mask = base`` where ``edits`` is False, the user's values where it is True. A new
+  threshold or prediction re-derives only the pixels the user has not corrected (``rederive``), so no setting
+  ever discards an edit. Saved masks and a dataset's gt are this derived mask. A refined cutout alpha is a
+  separate output and never feeds back into it.
+
+The mask array is updated in place (the editor holds it); anything that changes it calls
+``mask_changed(region)`` so views redraw only that rectangle.
 """
 
 from __future__ import annotations
@@ -11,8 +20,11 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from u2studio.core.binarize import prediction_foreground
 
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1 and y1 exclusive)
 MaskListener = Callable[["ImageDocument", Region], None]
@@ -26,6 +38,7 @@ class DocStatus(enum.Enum):
     PREDICTED = "predicted"
     EDITED = "edited"
     SAVED = "saved"
+    EXPORTED = "exported"
     FAILED = "failed"
 
 
@@ -51,7 +64,10 @@ class ImageDocument:
     gt: np.ndarray | None = None  # uint8 H×W reference mask loaded by the user
     sides: tuple[np.ndarray, ...] = ()
     side_names: tuple[str, ...] = ()
-    status: DocStatus = DocStatus.NOT_RUN
+    threshold: float | None = 0.5  # this image's threshold (None: soft mask); the slider shows the shown image's
+    edits: np.ndarray | None = None  # bool H×W edit layer: True where the user's correction decides the pixel
+    clean_label: DocStatus | None = None  # SAVED or EXPORTED while the mask equals what was last written
+    running: bool = False
     inference_ms: float | None = None
     model_name: str | None = None
     error: str | None = None
@@ -89,30 +105,85 @@ class ImageDocument:
         """Tell listeners that the mask changed in ``region`` (the whole image when None)."""
         box = self.full_region() if region is None else clip_region(region, self.full_region())
         self.mask_version += 1
-        if edited and self.status in (DocStatus.PREDICTED, DocStatus.SAVED):
-            self.status = DocStatus.EDITED
         for listener in list(self._listeners):
             listener(self, box)
 
+    # ----- the mask model ---------------------------------------------------------------
+    @property
+    def has_edits(self) -> bool:
+        """Whether any pixel is decided by the user's corrections."""
+        return self.edits is not None and bool(self.edits.any())
+
+    def base(self, region: Region | None = None) -> np.ndarray:
+        """The model's mask at this image's threshold (zeros before a prediction), in ``region``."""
+        x0, y0, x1, y1 = self.full_region() if region is None else region
+        if self.prediction is None:
+            return np.zeros((y1 - y0, x1 - x0), np.uint8)
+        return mask_from_prediction(self.prediction[y0:y1, x0:x1], self.threshold)
+
+    def ensure_layers(self) -> None:
+        """Create the mask (the base) and an empty edit layer when the image has none yet."""
+        if self.rgb is None:
+            raise ValueError(f"{self.name}: the image is not loaded")
+        if self.mask is None:
+            self.mask = self.base()
+        if self.edits is None:
+            self.edits = np.zeros(self.mask.shape, bool)
+
+    def rederive(self, region: Region | None = None) -> None:
+        """Recompute the pixels the user did not correct from the base, in place, and tell listeners."""
+        self.ensure_layers()
+        assert self.mask is not None and self.edits is not None
+        box = self.full_region() if region is None else clip_region(region, self.full_region())
+        x0, y0, x1, y1 = box
+        if x1 <= x0 or y1 <= y0:
+            return
+        free = ~self.edits[y0:y1, x0:x1]
+        np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=free)
+        self.mask_changed(box, edited=False)
+
     def set_prediction(
-        self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: float | None
+        self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: Any = ...
     ) -> None:
-        """Store a model result and derive the current mask from it."""
+        """Store a model result; the mask follows it wherever the user has not corrected it.
+
+        ``threshold`` (if given) sets this image's threshold first (None: soft).
+        """
         self._check_shape(prediction, "prediction")
+        if threshold is not ...:
+            self.threshold = threshold
         self.prediction = prediction.astype(np.float32, copy=False)
         self.sides = sides
         self.side_names = side_names
-        self.status = DocStatus.PREDICTED
         self.error = None
-        self.mask = mask_from_prediction(self.prediction, threshold)
-        self.mask_changed(None, edited=False)
+        self.rederive()
 
-    def rethreshold(self, threshold: float | None) -> None:
-        """Recompute the current mask from the prediction (soft when ``threshold`` is None)."""
-        if self.prediction is None:
+    def set_threshold(self, threshold: float | None) -> None:
+        """This image's threshold (None: soft); uncorrected pixels follow it, corrections stay."""
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
+        if threshold == self.threshold:
             return
-        self.mask = mask_from_prediction(self.prediction, threshold)
-        self.mask_changed(None, edited=False)
+        self.threshold = threshold
+        if self.mask is not None:
+            self.rederive()
+
+    def derived_status(self) -> DocStatus:
+        """The state the file list shows, derived from facts rather than kept as a label."""
+        if self.running:
+            return DocStatus.RUNNING
+        if self.clean_label is not None:
+            return self.clean_label
+        if self.has_edits:
+            return DocStatus.EDITED
+        if self.prediction is not None:
+            return DocStatus.PREDICTED
+        return DocStatus.FAILED if self.error else DocStatus.NOT_RUN
+
+    @property
+    def status(self) -> DocStatus:
+        """The shown state (see ``derived_status``)."""
+        return self.derived_status()
 
     def set_gt(self, gt: np.ndarray) -> None:
         """Attach a reference mask of the same size as the image."""
@@ -131,9 +202,7 @@ def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.
     """A uint8 mask: the soft probabilities as 0..255, or 0/255 at ``threshold`` in [0, 1]."""
     if threshold is None:
         return np.clip(prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-    return np.where(prediction >= threshold, 255, 0).astype(np.uint8)
+    return np.where(prediction_foreground(prediction, threshold), 255, 0).astype(np.uint8)
 
 
 def clip_region(region: Region, bounds: Region) -> Region:

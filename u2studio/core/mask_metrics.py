@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from u2studio.core.boundary import binarize, relaxed_f
+from u2studio.core.binarize import prediction_foreground, reference_foreground
+from u2studio.core.boundary import relaxed_f
 
 
 def as_unit_float(mask: np.ndarray) -> np.ndarray:
@@ -29,10 +30,10 @@ def mae(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.abs(as_unit_float(a) - as_unit_float(b))))
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of both masks binarised at 0.5 (1 when both are empty)."""
-    _check(a, b)
-    x, y = binarize(a).astype(bool), binarize(b).astype(bool)
+def iou(pred: np.ndarray, reference: np.ndarray) -> float:
+    """Intersection over union of a prediction (≥ 0.5) and a reference (> 128 of 255); 1 when both are empty."""
+    _check(pred, reference)
+    x, y = prediction_foreground(pred), reference_foreground(reference)
     union = int(np.count_nonzero(x | y))
     return 1.0 if union == 0 else float(np.count_nonzero(x & y)) / union
 

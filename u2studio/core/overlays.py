@@ -34,10 +34,11 @@ def mask_rgba(mask: np.ndarray) -> np.ndarray:
 
 
 def contour_rgba(mask: np.ndarray, color: tuple[int, int, int] = CONTOUR_RGB) -> np.ndarray:
-    """The one-pixel boundary of the mask (binarised at 0.5), opaque on a transparent layer."""
-    from u2studio.core.boundary import binarize, boundary
+    """The one-pixel boundary of the mask (binarised as a prediction, ≥ 0.5), opaque on a transparent layer."""
+    from u2studio.core.binarize import prediction_foreground
+    from u2studio.core.boundary import boundary
 
-    edge = boundary(binarize(mask)).astype(bool)
+    edge = boundary(prediction_foreground(mask).astype(np.uint8)).astype(bool)
     out = np.zeros((*mask.shape, 4), np.uint8)
     out[edge] = (*color, 255)
     return out

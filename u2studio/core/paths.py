@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -44,3 +45,11 @@ def log_dir() -> Path:
 def sample_image() -> Path:
     """The generated sample image shipped with the project."""
     return resources_dir() / "sample.png"
+
+
+def safe_model_name(wanted: str, fallback: str = "model") -> str:
+    """A file-safe model name: runs of other characters become ``-``, at most 80 characters.
+
+    The one name cleaning for everything installed in the models folder (imports and fine-tuned runs).
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", wanted).strip("-.")[:80] or fallback

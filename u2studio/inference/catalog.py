@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from u2studio.core.installed import FINETUNE_KEY
+from u2studio.core.run_report import describe_finetune
+
 
 @dataclass(frozen=True)
 class ModelChoice:
@@ -11,6 +14,7 @@ class ModelChoice:
 
     name: str
     label: str
+    description: str = ""  # for fine-tuned models: what they were trained on and how they scored
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ def load_catalog() -> Catalog:
     from u2studio.inference.device import probe
     from u2studio.models.store import list_models
 
-    models = tuple(ModelChoice(e.name, e.label) for e in list_models())
+    models = tuple(ModelChoice(e.name, e.label, describe_finetune(e.metadata.get(FINETUNE_KEY))) for e in list_models())
     info = probe()
     note = f"CUDA: {info.cuda_name}" if info.cuda else ("MPS" if info.mps else "CPU only")
     return Catalog(models, tuple(info.available()), note)

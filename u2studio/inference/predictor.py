@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from u2studio.inference import device as devices
+from u2studio.inference.fallback import device_failure, release_memory
 from u2studio.models.config import ModelConfig
 from u2studio.models.fuse import folded_copy
 from u2studio.models.registry import create_model, model_config
@@ -144,11 +145,15 @@ class Predictor:
         if self.device.type != "cpu":
             try:
                 return self._run(self._model, tensor, self.device)
-            except torch.cuda.OutOfMemoryError:
-                torch.cuda.empty_cache()
-                self._fall_back("CUDA ran out of memory; this image runs on the CPU instead")
-            except RuntimeError as exc:
-                self._fall_back(f"{self.device.type.upper()} failed ({exc}); running on the CPU instead")
+            except Exception as exc:
+                failure = device_failure(exc, self.device)
+                if failure is None:
+                    raise  # a bug, not the device: the user sees the error, not a silent CPU run
+                if failure.lasting:
+                    self._fall_back(failure.message)
+                else:  # out of memory on this image only: the next one tries the device again
+                    release_memory(self.device)
+                    self._notice(failure.message)
         return self._run_cpu(tensor)
 
     @property

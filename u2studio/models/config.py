@@ -42,6 +42,9 @@ CONFIGS: dict[str, ModelConfig] = {
     "isnet": ModelConfig("isnet", 1024, (0.5, 0.5, 0.5), (1.0, 1.0, 1.0), "unit", 0, ISNET_SIDES, 1024, 1024),
 }
 
+# The bundled model's name: reserved, so that no import or fine-tune ever replaces or shadows it.
+BUNDLED_NAME = "u2netp"
+
 # What to do when an architecture has no installed weights.
 BUNDLED_HINTS = {
     "u2netp": "run `u2studio weights fetch` (the set-up does this) to install the bundled U²-Net† weights",

@@ -10,7 +10,7 @@ from u2studio.core.paths import models_dir
 from u2studio.models.checkpoint import CheckpointError, detect_arch, load_into, read_state_dict, save_weights
 from u2studio.models.config import CONFIGS
 from u2studio.models.registry import create_model
-from u2studio.models.store import ModelEntry, _safe_name
+from u2studio.models.store import ModelEntry, bundled_names, install_name
 
 
 def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch: str | None = None) -> ModelEntry:
@@ -22,12 +22,12 @@ def import_checkpoint(src: str | os.PathLike[str], name: str | None = None, arch
         raise CheckpointError(f"unknown architecture {arch!r}")
     model = create_model(arch)
     load_into(model, state, str(source))
-    clean_name = _safe_name(name or source.stem)
+    clean_name = install_name(arch, source.stem, bundled_names(), wanted=name)
     target = models_dir() / f"{clean_name}.safetensors"
     metadata = {
         "arch": arch,
         "source": "imported",
-        "imported_from": str(source),
+        "imported_from": str(source.resolve()),
         "original_sha256": sha256_file(source),
         "config": CONFIGS[arch].to_dict(),
         "bn_folded": False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from u2studio.models.config import CONFIGS
 from u2studio.models.rsu import make_rsu
 from u2studio.models.u2net import NestedUNet, StageSpec, pool2, upsample_like
 
@@ -41,7 +42,7 @@ class ISNet(NestedUNet):
     """The IS-Net segmenter: ``forward`` returns (six side logits, six decoder features)."""
 
     def __init__(self) -> None:
-        super().__init__(ISNET_STAGES)
+        super().__init__(ISNET_STAGES, CONFIGS["isnet"])
         self.conv_in = nn.Conv2d(3, 64, 3, stride=2, padding=1)
 
     def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from torch import nn
 
+from u2studio.models.base import ConfiguredModel
 from u2studio.models.checkpoint import CheckpointError, load_into, read_metadata, read_state_dict
-from u2studio.models.config import BUNDLED_HINTS, CONFIGS, ModelConfig
+from u2studio.models.config import BUNDLED_HINTS, ModelConfig
 from u2studio.models.isnet import isnet
 from u2studio.models.store import find_weights
 from u2studio.models.u2net import u2net, u2netp
 
-BUILDERS: dict[str, Callable[[], nn.Module]] = {"u2net": u2net, "u2netp": u2netp, "isnet": isnet}
+BUILDERS: dict[str, Callable[[], ConfiguredModel]] = {"u2net": u2net, "u2netp": u2netp, "isnet": isnet}
 
 
 def architectures() -> list[str]:
@@ -24,13 +25,12 @@ def architectures() -> list[str]:
 
 def model_config(model: nn.Module) -> ModelConfig:
     """The preprocessing config a model carries."""
-    config = getattr(model, "u2_config", None)
-    if not isinstance(config, ModelConfig):
+    if not isinstance(model, ConfiguredModel):
         raise ValueError(f"{type(model).__name__} carries no u2studio ModelConfig; build it with create_model")
-    return config
+    return model.u2_config
 
 
-def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -> nn.Module:
+def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -> ConfiguredModel:
     """Build an architecture by name, optionally with weights.
 
     ``pretrained=True`` loads the installed weights for that name (the bundled
@@ -40,8 +40,6 @@ def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -
     if name not in BUILDERS:
         raise KeyError(f"unknown architecture {name!r}; choose one of {', '.join(architectures())}")
     model = BUILDERS[name]()
-    model.u2_config = CONFIGS[name]  # type: ignore[assignment]
-    model.u2_bn_folded = False  # type: ignore[assignment]
     if pretrained is False or pretrained is None:
         return model
     if pretrained is True:
@@ -52,5 +50,5 @@ def create_model(name: str, pretrained: bool | str | os.PathLike[str] = False) -
         path = Path(pretrained)
     load_into(model, read_state_dict(path), str(path))
     if path.suffix == ".safetensors":
-        model.u2_bn_folded = bool(read_metadata(path).get("bn_folded", False))  # type: ignore[assignment]
+        model.u2_bn_folded = bool(read_metadata(path).get("bn_folded", False))
     return model

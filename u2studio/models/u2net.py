@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from u2studio.models.base import ConfiguredModel
+from u2studio.models.config import CONFIGS, ModelConfig
 from u2studio.models.rsu import make_rsu, upsample_like
 
 # (stage name, block, in channels, mid channels, out channels)
@@ -51,14 +53,14 @@ def pool2(x: torch.Tensor) -> torch.Tensor:
     return F.max_pool2d(x, 2, stride=2, ceil_mode=True)
 
 
-class NestedUNet(nn.Module):
+class NestedUNet(ConfiguredModel):
     """Six encoder stages, five decoder stages and six side heads built from a stage table.
 
     Shared by U²-Net, U²-Net† and IS-Net, which differ in their tables and heads.
     """
 
-    def __init__(self, stages: Sequence[StageSpec]) -> None:
-        super().__init__()
+    def __init__(self, stages: Sequence[StageSpec], config: ModelConfig) -> None:
+        super().__init__(config)
         self.stage_table = tuple(stages)
         for name, kind, cin, mid, cout in stages:
             self.add_module(name, make_rsu(kind, cin, mid, cout))
@@ -96,8 +98,8 @@ class NestedUNet(nn.Module):
 class U2Net(NestedUNet):
     """U²-Net (about 44.0M parameters) or, with the small table, U²-Net† (about 1.13M)."""
 
-    def __init__(self, stages: Sequence[StageSpec] = U2NET_STAGES) -> None:
-        super().__init__(stages)
+    def __init__(self, stages: Sequence[StageSpec] = U2NET_STAGES, config: ModelConfig = CONFIGS["u2net"]) -> None:
+        super().__init__(stages, config)
         self.outconv = nn.Conv2d(6, 1, 1)
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -110,9 +112,9 @@ class U2Net(NestedUNet):
 
 def u2net() -> U2Net:
     """The full U²-Net."""
-    return U2Net(U2NET_STAGES)
+    return U2Net(U2NET_STAGES, CONFIGS["u2net"])
 
 
 def u2netp() -> U2Net:
     """The small U²-Net† (u2netp)."""
-    return U2Net(U2NETP_STAGES)
+    return U2Net(U2NETP_STAGES, CONFIGS["u2netp"])

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from u2studio.core.boundary import binarize, relaxed_f
+from u2studio.core.binarize import prediction_foreground, reference_foreground
+from u2studio.core.boundary import relaxed_f
+from u2studio.core.mask_metrics import iou as mask_iou
 from u2studio.core.dataset.model import STATES, SPLITS, Correction, DatasetStats, Record, WorstImage
 
 
@@ -27,11 +29,8 @@ def correction_stats(prediction: np.ndarray | None, corrected: np.ndarray, strok
         pred = pred[:, :, 0]
     if pred.shape != corrected.shape:
         raise ValueError(f"prediction {pred.shape} and mask {corrected.shape} differ in size")
-    p = binarize(pred).astype(bool)
-    g = binarize(corrected).astype(bool)
-    union = int(np.count_nonzero(p | g))
-    inter = int(np.count_nonzero(p & g))
-    iou = 1.0 if union == 0 else inter / union
+    p, g = prediction_foreground(pred), reference_foreground(corrected)
+    iou = mask_iou(pred, corrected)
     changed = float(np.count_nonzero(p ^ g)) / p.size
     f, _, _ = relaxed_f(pred, corrected)
     return Correction(changed=round(changed, 6), iou=round(iou, 6), relax_f=round(f, 6), strokes=int(strokes), seconds=round(float(seconds), 3))

@@ -27,6 +27,7 @@ from u2studio.core.paths import data_dir
 
 SCHEMA_VERSION = 1
 META_NAME = "session.json"
+RETRY_S = 2.0  # after a failed background write, the next try comes this long (or one interval) later
 Snapshot = Callable[[], tuple[np.ndarray, int]]
 
 
@@ -154,7 +155,10 @@ class Autosaver:
     ``mark_clean()`` once the person saved the mask themselves, and ``close()`` at the end.
     ``baseline_revision`` is the revision that needs no autosave (0: a fresh MaskEditor, the
     model's prediction); None makes the first flush write whatever the snapshot holds.
-    Write errors are kept in ``last_error`` and passed to ``on_error``; the thread keeps going.
+    A failed write (full disk, a file where the session folder should be) never raises: the error
+    is kept in ``last_error`` and passed to ``on_error``, and the thread keeps going; the next write
+    that succeeds clears ``last_error`` and calls ``on_saved``. Both callbacks may run on the
+    autosave thread.
     """
 
     def __init__(
@@ -200,19 +204,23 @@ class Autosaver:
             self._pending = True
             self._cond.notify()
 
-    def flush(self) -> Session | None:
-        """Write the current mask now if anything changed since the last write; returns the session written."""
-        with self._cond:
-            self._pending = False
-        return self._write(dirty=True, only_if_changed=True)
+    @property
+    def failing(self) -> bool:
+        """Whether the latest write failed (and no later one has succeeded yet)."""
+        return self.last_error is not None
 
-    def mark_clean(self) -> Session:
-        """The person saved their mask: record the current state as not needing recovery."""
+    def flush(self) -> Session | None:
+        """Write the current mask now if anything changed since the last write; the session written, or None
+        (nothing changed, or the write failed: see ``last_error``)."""
         with self._cond:
             self._pending = False
-        session = self._write(dirty=False, only_if_changed=False)
-        assert session is not None
-        return session
+        return self._attempt(dirty=True, only_if_changed=True)
+
+    def mark_clean(self) -> Session | None:
+        """The person saved their mask: record the current state as not needing recovery (None if that failed)."""
+        with self._cond:
+            self._pending = False
+        return self._attempt(dirty=False, only_if_changed=False)
 
     def close(self, *, discard_session: bool = False) -> None:
         """Stop the thread after a final flush; optionally delete the session folder."""
@@ -237,12 +245,20 @@ class Autosaver:
                     self._cond.wait(wait)
                     continue
                 self._pending = False
-            try:
-                self._write(dirty=True, only_if_changed=True)
-            except Exception as exc:  # keep autosaving; report through the callback
-                self.last_error = exc
-                if self._on_error is not None:
-                    self._on_error(exc)
+            if self._attempt(dirty=True, only_if_changed=True) is None and self.failing:
+                with self._cond:  # try again later even without a new edit, so the warning can clear
+                    self._pending = True
+                    self._cond.wait(max(self.interval, RETRY_S))
+
+    def _attempt(self, *, dirty: bool, only_if_changed: bool) -> Session | None:
+        """One write; a failure is recorded and reported instead of raised, so autosaving goes on."""
+        try:
+            return self._write(dirty=dirty, only_if_changed=only_if_changed)
+        except Exception as exc:  # noqa: BLE001 (OSError from the disk, ValueError from a bad snapshot: both reported)
+            self.last_error = exc
+            if self._on_error is not None:
+                self._on_error(exc)
+            return None
 
     def _write(self, *, dirty: bool, only_if_changed: bool) -> Session | None:
         with self._write_lock:
@@ -273,6 +289,7 @@ class Autosaver:
             self._saved_revision = revision
             self._last_write = time.monotonic()
             session = Session(self.folder, meta)
+            self.last_error = None
         if self._on_saved is not None:
             self._on_saved(session)
         return session

@@ -12,6 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from u2studio.core.binarize import prediction_foreground
 from u2studio.core.editing.rect import Rect
 from u2studio.core.editing.tools import Change, polygon_coverage
 
@@ -85,7 +86,7 @@ def refine_band(
     outer = band_rect.expand(margin).clip(mask.shape[1], mask.shape[0])
     sl = outer.slices
     crop_mask, crop_band = mask[sl], band[sl].astype(bool)
-    fg = crop_mask >= 128
+    fg = prediction_foreground(crop_mask)
     gc = np.where(fg, cv2.GC_FGD, cv2.GC_BGD).astype(np.uint8)
     gc[crop_band & fg] = cv2.GC_PR_FGD
     gc[crop_band & ~fg] = cv2.GC_PR_BGD

@@ -2,9 +2,11 @@
 
 Conventions follow PySODMetrics: a uint8 prediction (0..255) is scaled to [0, 1]
 and min-max stretched (MATLAB's ``mapminmax(im2double(x))``); a float prediction
-must already lie in [0, 1] and is used as is. The reference is binarised: uint8
-at > 128, float at > 0.5, bool as given. Curves are histograms of the
+must already lie in [0, 1] and is used as is. The reference is binarised by
+u2studio.core.binarize (> 128 of 255). Curves are histograms of the
 prediction quantised as ``uint8(pred * 255)`` (truncation, like the toolbox).
+The binary metrics (IoU/Dice, HCE, relaxed boundary F) binarise the prediction
+as the studio does, on its own scale without the stretch: ``pred_foreground``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from functools import cached_property
 
 import cv2
 import numpy as np
+
+from u2studio.core.binarize import PREDICTION_THRESHOLD, prediction_foreground, prediction_level, reference_foreground
 
 EPS = float(np.spacing(1))
 LEVELS = 256
@@ -36,14 +40,10 @@ def _check_array(name: str, a: object) -> np.ndarray:
 
 
 def _binarize_gt(gt: np.ndarray) -> np.ndarray:
-    if gt.dtype == np.bool_:
-        return gt
-    if gt.dtype == np.uint8:
-        return gt > 128
-    if gt.dtype in (np.float32, np.float64):
-        if not np.isfinite(gt).all():
-            raise MetricInputError("reference contains NaN or infinity")
-        return gt > 0.5
+    if gt.dtype in (np.float32, np.float64) and not np.isfinite(gt).all():
+        raise MetricInputError("reference contains NaN or infinity")
+    if gt.dtype in (np.bool_, np.uint8, np.float32, np.float64):
+        return reference_foreground(gt)
     raise MetricInputError(f"reference must be uint8, bool, float32 or float64, got {gt.dtype}")
 
 
@@ -123,6 +123,23 @@ class Pair:
             fg, bg = self.raw_hists
             return float(np.dot(fg + bg, self.level_value)) / self.size
         return float(self.pred.mean())
+
+    @cached_property
+    def pred_foreground(self) -> np.ndarray:
+        """The prediction's foreground by the one rule (≥ 0.5 on its own scale: raw uint8 ≥ 128, no stretch)."""
+        if self.raw is not None:
+            return prediction_foreground(self.raw)
+        return prediction_foreground(self.pred)
+
+    def foreground_counts(self) -> tuple[int, int]:
+        """(TP, FP) of ``pred_foreground`` against the reference."""
+        if self.raw is not None:
+            fg, bg = self.raw_hists
+            level = prediction_level(PREDICTION_THRESHOLD)
+            return int(fg[level:].sum()), int(bg[level:].sum())
+        binary = self.pred_foreground
+        tp = int(np.count_nonzero(binary & self.gt))
+        return tp, int(np.count_nonzero(binary)) - tp
 
     def counts_where(self, *, above: float, strict: bool) -> tuple[int, int]:
         """(TP, FP) of the prediction binarised at ``pred > above`` (strict) or ``pred >= above``."""

@@ -73,9 +73,9 @@ def _points(runs: list[np.ndarray], epsilon: float) -> int:
 
 
 def hce(pair: Pair, relax: int = 5, epsilon: float = 2.0) -> float:
-    """Human correction effort of one pair; prediction binarised at > 0.5. 0 for a perfect mask."""
+    """Human correction effort of one pair; prediction binarised by the one rule (Pair.pred_foreground). 0 for a perfect mask."""
     gt = pair.gt
-    pred = pair.level_value[pair.raw] > 0.5 if pair.raw is not None and pair.level_value is not None else pair.pred > 0.5
+    pred = pair.pred_foreground
     tp = gt & pred
     fp = pred & ~gt
     fn = gt & ~pred

@@ -149,7 +149,7 @@ def _ratio(num: float, den: float) -> float:
 
 
 class IoUDice(Metric):
-    """IoU and Dice of the prediction binarised at > 0.5, averaged over images (0 when both are empty)."""
+    """IoU and Dice of the prediction binarised by the one rule (≥ 0.5, Pair.pred_foreground), averaged over images (0 when both are empty)."""
 
     def __init__(self) -> None:
         self.ious: list[float] = []
@@ -157,7 +157,7 @@ class IoUDice(Metric):
 
     def add(self, pair: Pair) -> None:
         """Score one pair."""
-        tp, fp = pair.counts_where(above=0.5, strict=True)
+        tp, fp = pair.foreground_counts()
         fn = pair.fg_count - tp
         self.ious.append(_ratio(tp, tp + fp + fn))
         self.dices.append(_ratio(2 * tp, 2 * tp + fp + fn))

@@ -7,6 +7,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from u2studio.core.binarize import PREDICTION_THRESHOLD, prediction_level
 from u2studio.core.boundary import disk, f_beta
 from u2studio.core.metrics._input import Pair
 from u2studio.core.metrics.base import Metric, mean_of
@@ -42,8 +43,9 @@ def _edge(binary: np.ndarray, out: np.ndarray) -> np.ndarray:
 def relaxed_scores(pair: Pair, rho: int, scratch: Scratch | None = None) -> tuple[float, float, float]:
     """(F, precision, recall) of the pair's boundaries at slack ρ.
 
-    The prediction is binarised on its own scale (uint8 ≥ 128, float ≥ 0.5), as
-    u2studio.core.boundary does, so these numbers equal the studio's overlay.
+    Both masks are binarised by u2studio.core.binarize (prediction ≥ 0.5 on its
+    own scale, reference > 128), as u2studio.core.boundary does, so these
+    numbers equal the studio's panel and overlay.
     Work is confined to the bounding box of both masks plus one pixel (found
     from row and column maxima, without full-size temporaries): every boundary
     pixel lies inside it, so the zones there are exact.
@@ -80,9 +82,9 @@ def _union_box(pair: Pair) -> tuple[slice, slice] | None:
     """Rows and columns of the bounding box of both binary masks, grown by one pixel; None if both are empty."""
     h, w = pair.gt.shape
     if pair.raw is not None:
-        src, level = pair.raw, 128
+        src, level = pair.raw, prediction_level()
     else:
-        src, level = pair.pred, 0.5
+        src, level = pair.pred, PREDICTION_THRESHOLD
     gt_u8 = pair.gt_u8
     row_on = (src.max(axis=1) >= level) | (gt_u8.max(axis=1) > 0)
     col_on = (src.max(axis=0) >= level) | (gt_u8.max(axis=0) > 0)
@@ -93,11 +95,11 @@ def _union_box(pair: Pair) -> tuple[slice, slice] | None:
 
 
 def _binary_pred(pair: Pair, rows: slice, cols: slice, out: np.ndarray) -> np.ndarray:
-    """The prediction in the box as a 0/1 uint8 map on its own scale (raw uint8 ≥ 128 without min-max stretch, float ≥ 0.5)."""
+    """The prediction in the box as a 0/1 uint8 map by the one rule (u2studio.core.binarize; raw uint8 ≥ 128, float ≥ 0.5)."""
     if pair.raw is None:
-        np.greater_equal(pair.pred[rows, cols], 0.5, out=out.view(bool))
+        np.greater_equal(pair.pred[rows, cols], PREDICTION_THRESHOLD, out=out.view(bool))
         return out
-    return cv2.threshold(pair.raw[rows, cols], 127, 1, cv2.THRESH_BINARY, dst=out)[1]
+    return cv2.threshold(pair.raw[rows, cols], prediction_level() - 1, 1, cv2.THRESH_BINARY, dst=out)[1]
 
 
 class RelaxedBoundaryF(Metric):

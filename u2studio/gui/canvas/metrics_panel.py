@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from u2studio.core.mask_metrics import MaskComparison
@@ -20,16 +20,21 @@ class MetricsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 0, 8, 8)
         box = QGroupBox("Metrics")
-        form = QFormLayout(box)
+        grid = QGridLayout(box)
+        grid.setHorizontalSpacing(10)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         self.labels: dict[str, QLabel] = {}
-        for name in FIELDS:
+        # relaxed Fβ (with ρ) on its own row, then precision | recall and MAE | IoU side by side
+        for name, (row, col, span) in zip(FIELDS, ((0, 0, 3), (1, 0, 1), (1, 2, 1), (2, 0, 1), (2, 2, 1)), strict=True):
             value = QLabel("—")
             value.setObjectName("metricValue")
             self.labels[name] = value
-            form.addRow(name, value)
+            grid.addWidget(QLabel(name), row, col)
+            grid.addWidget(value, row, col + 1, 1, span)
         self.caption = QLabel("Run the model to compare masks.")
         self.caption.setWordWrap(True)
-        form.addRow(self.caption)
+        grid.addWidget(self.caption, 3, 0, 1, 4)
         layout.addWidget(box)
 
     def show_comparison(self, result: MaskComparison | None, what: str = "") -> None:

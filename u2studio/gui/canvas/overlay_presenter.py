@@ -13,6 +13,7 @@ import numpy as np
 from u2studio.core import overlays
 from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
+from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
@@ -27,6 +28,8 @@ class OverlayPresenter:
         self.doc: ImageDocument | None = None
         self._keys: dict[str, Hashable] = {}
         self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
+        self.cutout_preview = CutoutPreview(CutoutJobs(canvas))
+        self.cutout_preview.ready.connect(self.refresh)
 
     def show_document(self, doc: ImageDocument | None) -> None:
         """Put a document (or nothing) on the canvas."""
@@ -57,7 +60,7 @@ class OverlayPresenter:
         if o.mode is ViewMode.TINT and mask is not None:
             overlay = (("tint", version), lambda: overlays.tint_rgba(mask, 1.0))
         elif o.mode is ViewMode.CUTOUT and mask is not None:
-            overlay = (("cutout", version), lambda: overlays.cutout_rgba(doc.rgb, mask))
+            overlay = self.cutout_preview.spec(doc, version, o.cutout)  # rendered off the UI thread
         elif o.mode is ViewMode.MASK and mask is not None:
             overlay = (("mask", version), lambda: overlays.mask_rgba(mask))
         elif o.mode is ViewMode.SIDE and doc.sides:
@@ -67,7 +70,7 @@ class OverlayPresenter:
         self.canvas.set_layer_opacity("overlay", o.opacity if o.mode is ViewMode.TINT else 1.0)
         covered = overlay is not None and o.mode in (ViewMode.CUTOUT, ViewMode.MASK, ViewMode.SIDE)
         self.canvas.set_base_visible(not covered)
-        self.canvas.set_checkerboard(overlay is not None and o.mode is ViewMode.CUTOUT)
+        self.canvas.set_checkerboard(overlay is not None and o.mode is ViewMode.CUTOUT and o.cutout.background == "checkerboard")
         contour = None
         if o.contour and mask is not None:
             contour = (("contour", version), lambda: overlays.contour_rgba(mask))
@@ -119,7 +122,8 @@ class OverlayPresenter:
             rx0, ry0, rx1, ry1 = live.update(region)
             if rx1 > rx0 and ry1 > ry0:
                 patches["relaxed"] = (self._keys["relaxed"], live.rgba[ry0:ry1, rx0:rx1], rx0, ry0)
-        if "overlay" in self._keys and o.mode in (ViewMode.TINT, ViewMode.CUTOUT, ViewMode.MASK):
+        plain_cutout = o.mode is ViewMode.CUTOUT and self._keys.get("overlay") == ("cutout", (id(doc), doc.mask_version - 1))
+        if "overlay" in self._keys and (o.mode in (ViewMode.TINT, ViewMode.MASK) or plain_cutout):
             sub = mask[y0:y1, x0:x1]
             if o.mode is ViewMode.TINT:
                 patch = overlays.tint_rgba(sub, 1.0)

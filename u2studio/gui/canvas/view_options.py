@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,42 @@ class Compare(enum.Enum):
     MASK_VS_GT = "Current mask vs reference"
 
 
+EDGE_LABELS = {"hard": "Hard", "feather": "Feathered", "refined": "Refined"}
+BACKGROUNDS = ("checkerboard", "white", "black")
+
+
+@dataclass(frozen=True)
+class CutoutChoice:
+    """The studio's cutout settings: edge mode, feather radius, decontamination, and the preview background."""
+
+    edges: str = "refined"
+    feather_radius: float = 2.0
+    decontaminate: bool = True
+    amount: float = 1.0
+    background: str = "checkerboard"  # "checkerboard", "white", "black" or "#rrggbb" (preview only)
+
+    def settings(self) -> Any:
+        """The core stage's CutoutSettings for this choice."""
+        from u2studio.core.cutout import CutoutSettings
+
+        return CutoutSettings(
+            edges=self.edges, feather_radius=self.feather_radius,  # type: ignore[arg-type]
+            decontaminate=self.decontaminate, decontaminate_amount=self.amount,
+        )
+
+    def background_rgb(self) -> tuple[int, int, int] | None:
+        """The plain preview colour, or None for the checkerboard."""
+        if self.background == "checkerboard":
+            return None
+        if self.background == "white":
+            return (255, 255, 255)
+        if self.background == "black":
+            return (0, 0, 0)
+        from u2studio.core.cutout import parse_bg_color
+
+        return parse_bg_color(self.background)
+
+
 @dataclass(frozen=True)
 class ViewOptions:
     """Every display choice; replaced as a whole when one changes."""
@@ -40,6 +77,7 @@ class ViewOptions:
     compare: Compare = Compare.PRED_VS_MASK
     side_index: int = 0
     threshold: float | None = 0.5  # None: keep the soft probabilities
+    cutout: CutoutChoice = field(default_factory=CutoutChoice)  # edge mode and preview background of cutouts
 
 
 def comparison_pair(doc: ImageDocument, compare: Compare) -> tuple[np.ndarray, np.ndarray] | None:

@@ -1,4 +1,4 @@
-"""The right-hand controls: tint opacity, threshold, ρ, what to compare, reference mask, side outputs."""
+"""The right-hand controls: tint opacity, threshold, side output, ρ, what to compare, reference mask."""
 
 from __future__ import annotations
 
@@ -51,6 +51,15 @@ class ViewPanel(QWidget):
         form.addRow("Threshold", self._with_value(self.threshold, self.threshold_label))
         self.soft = QCheckBox("Soft mask (keep probabilities)")
         form.addRow(self.soft)
+        note = QLabel("Per image; your corrections stay.")
+        note.setObjectName("threshold-note")
+        note.setStyleSheet("color: palette(mid);")
+        form.addRow(note)
+        self.sides = QComboBox()
+        self.sides.setEnabled(False)
+        self.sides.setPlaceholderText("run the model first")
+        self.sides.setToolTip("The side output shown in the Side outputs view (D)")
+        form.addRow("Side output", self.sides)
         layout.addWidget(mask_box)
 
         compare_box = QGroupBox("Boundary comparison")
@@ -72,13 +81,6 @@ class ViewPanel(QWidget):
         form.addRow(legend)
         layout.addWidget(compare_box)
 
-        side_box = QGroupBox("Side outputs")
-        form = QFormLayout(side_box)
-        self.sides = QComboBox()
-        self.sides.setEnabled(False)
-        self.sides.setPlaceholderText("run the model first")
-        form.addRow("Output", self.sides)
-        layout.addWidget(side_box)
         layout.addStretch(1)
 
         for slider in (self.opacity, self.threshold, self.rho):
@@ -112,6 +114,17 @@ class ViewPanel(QWidget):
             "compare": self.compare.currentData(),
             "side_index": max(self.sides.currentIndex(), 0),
         }
+
+    def show_threshold(self, threshold: float | None) -> None:
+        """Show the shown image's threshold (each image keeps its own) without reporting a change."""
+        for widget in (self.threshold, self.soft):
+            widget.blockSignals(True)
+        self.soft.setChecked(threshold is None)
+        if threshold is not None:
+            self.threshold.setValue(round(threshold * 100))
+        for widget in (self.threshold, self.soft):
+            widget.blockSignals(False)
+        self._update_labels()
 
     def prefer_reference(self) -> None:
         """After a reference is loaded, compare the prediction with it (not with its own threshold)."""

@@ -29,7 +29,7 @@ class DatasetHost(Protocol):
     controller: StudioController
     notes: NotificationManager
     settings: QSettings
-    training: Any  # the Fine-tune panel: .dataset (line edit), .process.running, .start()
+    training: Any  # the Fine-tune panel: .open_dialog(dataset, other_images) shows the Fine-tune dialog
 
 # name: (text, icon, shortcut)
 DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -38,7 +38,7 @@ DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
     "new_dataset": ("New dataset…", "folder-plus-outline", ""),
     "open_dataset": ("Open dataset…", "database-outline", ""),
     "approve": ("Approve pair", "check-circle-outline", "Ctrl+Shift+A"),
-    "reject": ("Reject pair", "close-circle-outline", "Ctrl+Shift+R"),
+    "reject": ("Reject pair", "close-circle-outline", "Ctrl+Shift+X"),  # Ctrl+Shift+R is reset-to-prediction
 }
 
 
@@ -75,6 +75,8 @@ class DatasetUi(QObject):
         a["open_dataset"].triggered.connect(self.open_dialog)
         a["approve"].triggered.connect(lambda: self.panel.set_selected_state("approved"))
         a["reject"].triggered.connect(lambda: self.panel.set_selected_state("rejected"))
+        for name, button in (("approve", self.panel.approve_button), ("reject", self.panel.reject_button)):
+            button.setToolTip(f"{button.toolTip()} ({a[name].shortcut().toString()})")
         self.panel.new_requested.connect(self.new_dialog)
         self.panel.open_requested.connect(self.open_dialog)
         menu = window.menuBar().addMenu("&Dataset")
@@ -111,22 +113,18 @@ class DatasetUi(QObject):
         return self.session.export_edited()
 
     def fine_tune(self) -> bool:
-        """Start fine-tuning on the open dataset in the Fine-tune panel (a training child process)."""
+        """Open the Fine-tune dialog on the open dataset (nothing starts until the user confirms it)."""
         if self.session.ds is None:
             self.show_panel()
             self.host.notes.error("open or create a dataset first")
             return False
-        training = self.host.training
-        training.dataset.setText(str(self.session.ds.root))
         dock = self.window.findChild(QDockWidget, "fine-tune")
         if dock is not None:
             dock.show()
             dock.raise_()
-        if training.process.running:
-            self.host.notes.error("a fine-tuning run is already going")
-            return False
-        training.start()
-        return training.process.running
+        # the session's open images may anchor the fine-tune (the trainer skips copies of labelled pairs)
+        others = tuple(doc.path for doc in self.host.controller.documents)
+        return self.host.training.open_dialog(str(self.session.ds.root), others) is not None
 
     def show_panel(self) -> None:
         """Bring the Dataset dock to the front."""

@@ -5,65 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRunnable,
-    QSortFilterProxyModel,
-    Qt,
-    QThreadPool,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtGui import QColor, QImage, QPixmap
 
 from u2studio.core.dataset import Record
+from u2studio.gui.common.thumbnails import ThumbnailLoader
 
 THUMB = 36
-COLUMNS = ("Pair", "State", "Split", "IoU", "Rel. F", "Changed")
+COLUMNS = ("Pair", "State", "Split", "IoU", "Rel. F", "Chg.")
+COLUMN_TIPS = ("", "", "", "IoU of the model's prediction and the saved mask",
+               "relaxed boundary F of the prediction against the saved mask", "share of pixels the correction changed")
 STATE_COLORS = {"corrected": "#c792ea", "approved": "#6fcf7f", "rejected": "#e05252"}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 STEM_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 SPLIT_ROLE = Qt.ItemDataRole.UserRole + 4
 Index = QModelIndex | QPersistentModelIndex
-
-
-class _ThumbSignals(QObject):
-    ready = Signal(str, str, QImage)  # stem, image sha, thumbnail
-
-
-class _ThumbJob(QRunnable):
-    """Reads one image and shrinks it to a thumbnail, on a pool thread (QImage is safe off the UI thread)."""
-
-    def __init__(self, stem: str, sha: str, path: Path, signals: _ThumbSignals) -> None:
-        super().__init__()
-        self.stem, self.sha, self.path, self.signals = stem, sha, path, signals
-
-    def run(self) -> None:
-        """Decode, shrink, and send the thumbnail (nothing is sent for an unreadable file)."""
-        import cv2
-        import numpy as np
-
-        from u2studio.core.imageio import load_image
-
-        try:
-            rgb = load_image(self.path).rgb
-        except Exception:  # noqa: BLE001 (an unreadable image just keeps its placeholder; check() reports it)
-            return
-        h, w = rgb.shape[:2]
-        scale = THUMB / max(h, w)
-        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-        small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
-        # centred on a transparent square, so portrait and landscape thumbnails keep the stems aligned
-        square = np.zeros((THUMB, THUMB, 4), np.uint8)
-        y, x = (THUMB - sh) // 2, (THUMB - sw) // 2
-        square[y : y + sh, x : x + sw, :3] = small
-        square[y : y + sh, x : x + sw, 3] = 255
-        image = QImage(square.data, THUMB, THUMB, THUMB * 4, QImage.Format.Format_RGBA8888).copy()
-        self.signals.ready.emit(self.stem, self.sha, image)
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -79,18 +36,15 @@ class RecordsModel(QAbstractTableModel):
         super().__init__(parent)
         self.root: Path | None = None
         self._records: list[Record] = []
-        self._thumbs: dict[tuple[str, str], QPixmap] = {}
-        self._asked: set[tuple[str, str]] = set()
-        self._signals = _ThumbSignals(self)
-        self._signals.ready.connect(self._thumb_ready)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
+        self._thumbs: dict[str, QPixmap] = {}  # "stem|image sha" -> thumbnail
+        self.loader = ThumbnailLoader(THUMB, self)
+        self.loader.ready.connect(self._thumb_ready)
 
     def set_records(self, root: Path | None, records: list[Record]) -> None:
         """Show ``records`` of the dataset in ``root``."""
         if root != self.root:
             self._thumbs.clear()
-            self._asked.clear()
+            self.loader.forget()
         self.beginResetModel()
         self.root = root
         self._records = list(records)
@@ -122,6 +76,8 @@ class RecordsModel(QAbstractTableModel):
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_TIPS[section] or None
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             side = Qt.AlignmentFlag.AlignRight if section >= 3 else Qt.AlignmentFlag.AlignLeft
             return int(side | Qt.AlignmentFlag.AlignVCenter)
@@ -140,7 +96,9 @@ class RecordsModel(QAbstractTableModel):
         if role == SPLIT_ROLE:
             return r.split
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.stem, r.state, r.split, _fmt(c.iou), _fmt(c.relax_f), _fmt(c.changed, True))[col]
+            # the name column also says state and split: the panel hides those columns in a narrow dock
+            name = f"{r.stem}\n{r.state} · {r.split}"
+            return (name, r.state, r.split, _fmt(c.iou), _fmt(c.relax_f), _fmt(c.changed, True))[col]
         if role == SORT_ROLE:
             missing = 2.0  # pairs without a prediction sort after every measured one
             return (r.stem.lower(), r.state, r.split, c.iou if c.iou is not None else missing,
@@ -158,18 +116,17 @@ class RecordsModel(QAbstractTableModel):
         return None
 
     def _thumbnail(self, r: Record) -> QPixmap | None:
-        key = (r.stem, r.image_sha256)
+        key = f"{r.stem}|{r.image_sha256}"
         if key in self._thumbs:
             return self._thumbs[key]
-        if key not in self._asked and self.root is not None:
-            self._asked.add(key)
-            self.pool.start(_ThumbJob(r.stem, r.image_sha256, self.root / r.image, self._signals))
+        if self.root is not None:
+            self.loader.request(key, self.root / r.image)
         return None
 
-    @Slot(str, str, QImage)
-    def _thumb_ready(self, stem: str, sha: str, image: QImage) -> None:
-        self._thumbs[(stem, sha)] = QPixmap.fromImage(image)
-        row = self.row_of(stem)
+    @Slot(str, QImage)
+    def _thumb_ready(self, key: str, image: QImage) -> None:
+        self._thumbs[key] = QPixmap.fromImage(image)
+        row = self.row_of(key.rpartition("|")[0])
         if row >= 0:
             index = self.index(row, 0)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

@@ -147,8 +147,7 @@ class DatasetSession(QObject):
         for outcome in report.outcomes:
             for doc in self.controller.documents:
                 if id(doc) == outcome.item.doc_key and doc.mask_version == outcome.item.mask_version:
-                    doc.status = DocStatus.SAVED
-                    self.controller.document_updated.emit(self.controller.documents.index(doc))
+                    self.controller.mark_written(doc, DocStatus.EXPORTED)  # clears the close prompt and the autosave
         name = self.ds.root.name if self.ds else "the dataset"
         if len(report.outcomes) == 1 and report.error is None:
             o = report.outcomes[0]
@@ -195,7 +194,11 @@ class DatasetSession(QObject):
                     self.controller.select(index)
                     return doc
             rgb = load_image(path).rgb
-            doc = ImageDocument(path, rgb=rgb, mask=mask, status=DocStatus.SAVED, model_name=record.model or None)
+            # the dataset's mask is the user's work everywhere: a later prediction never overrides it
+            doc = ImageDocument(
+                path, rgb=rgb, mask=mask, edits=np.ones(mask.shape, bool), clean_label=DocStatus.EXPORTED,
+                model_name=record.model or None,
+            )
             doc._check_shape(mask, "dataset mask")  # noqa: SLF001 (the document's own size check)
         except Exception as exc:  # noqa: BLE001
             self.notes.error(f"Cannot open {stem} from the dataset: {describe_error(exc)}")

@@ -16,7 +16,8 @@ from PySide6.QtGui import QUndoGroup
 from u2studio.core.document import DocStatus, ImageDocument, Region
 from u2studio.core.editing import EditRecord, MaskEditor
 from u2studio.core.editing.autosave import Session, discard, find_recoverable, recover
-from u2studio.gui.inference.controller import StudioController
+from u2studio.gui.inference.controller import DirectMaskHost, StudioController
+from u2studio.gui.inference.jobs import PredictResult
 from u2studio.gui.editing.session import EditSession
 from u2studio.gui.editing.tools import Tool, ToolSettings, clamp_size
 
@@ -45,9 +46,11 @@ class EditController(QObject):
         self.sessions: dict[int, EditSession] = {}
         self.autosave_interval = autosave_interval()
         self._starting = False
+        self._direct = DirectMaskHost()
+        self._awaiting_prediction: set[int] = set()  # recovered documents whose corrections are found on the next result
+        studio.mask_host = self  # new predictions and thresholds go through the edit sessions (undo steps)
         studio.current_changed.connect(self._current_changed)
-        studio.prediction_arrived.connect(self._prediction_arrived)
-        studio.mask_saved.connect(self._saved)
+        studio.mask_written.connect(self._written)
 
     # ----- settings -------------------------------------------------------------------
     def set_settings(self, **changes: object) -> None:
@@ -80,18 +83,15 @@ class EditController(QObject):
             return None
         if current is not None:  # the mask was replaced (new threshold or prediction): a fresh history
             self._drop(doc, current, discard_session=True)
-        if doc.mask is None:
-            doc.mask = np.zeros(doc.rgb.shape[:2], np.uint8)
+        doc.ensure_layers()
         return self._start(doc, recovered=False)
 
     def _start(self, doc: ImageDocument, recovered: bool) -> EditSession:
-        session = EditSession(
-            doc, self.studio.presenter.options.threshold, autosave_interval=self.autosave_interval,
-            recovered=recovered, parent=self,
-        )
+        session = EditSession(doc, autosave_interval=self.autosave_interval, recovered=recovered, parent=self)
         self.sessions[id(doc)] = session
         self.group.addStack(session.stack)
         session.stack.cleanChanged.connect(self._clean_changed)
+        session.stack.indexChanged.connect(lambda _i, d=doc: self._notify(d))  # undo/redo can change the state
         doc.add_mask_listener(self._mask_changed)
         if doc is self.studio.doc:
             self.group.setActiveStack(session.stack)
@@ -123,10 +123,7 @@ class EditController(QObject):
     def _mask_changed(self, doc: ImageDocument, region: Region) -> None:
         session = self.sessions.get(id(doc))
         if self._starting or session is None or session.editor.mask is not doc.mask:
-            return  # a new prediction or threshold replaced the mask: not an edit
-        if doc.status in (DocStatus.NOT_RUN, DocStatus.PREDICTED, DocStatus.SAVED):
-            doc.status = DocStatus.EDITED
-            self._notify(doc)
+            return
         if doc is self.studio.doc:
             self.studio.schedule_metrics()
             self.edited.emit()
@@ -136,15 +133,35 @@ class EditController(QObject):
         session = self.sessions.get(id(doc)) if doc is not None else None
         self.group.setActiveStack(session.stack if session is not None else None)
 
-    def _prediction_arrived(self, doc: ImageDocument) -> None:
+    # ----- the mask host: model results and thresholds as undoable changes -------------------
+    def apply_prediction(self, doc: ImageDocument, result: PredictResult, replace_edits: bool) -> None:
+        """A new model result: an undo step on an image with an edit session, a plain update otherwise."""
         session = self.sessions.get(id(doc))
-        if session is not None and session.editor.mask is doc.mask:
-            session.set_prediction(doc.prediction, self.studio.presenter.options.threshold)
+        if session is None or session.editor.mask is not doc.mask:
+            self._direct.apply_prediction(doc, result, replace_edits)
+            return
+        if id(doc) in self._awaiting_prediction:  # recovered: the corrections are where the mask differs from the model
+            self._awaiting_prediction.discard(id(doc))
+            session.set_model_output(result.mask, result.sides, result.side_names)
+            assert doc.edits is not None and doc.mask is not None
+            doc.edits &= doc.mask != doc.base()
+            return
+        session.push_prediction(result.mask, result.sides, result.side_names, replace_edits=replace_edits)
 
-    def _saved(self, doc: ImageDocument) -> None:
+    def apply_threshold(self, doc: ImageDocument, threshold: float | None) -> None:
+        """A new threshold for ``doc``; its corrections stay."""
+        session = self.sessions.get(id(doc))
+        if session is None or session.editor.mask is not doc.mask:
+            self._direct.apply_threshold(doc, threshold)
+        else:
+            session.set_threshold(threshold)
+        self._notify(doc)
+
+    def _written(self, doc: ImageDocument, label: DocStatus) -> None:
         session = self.sessions.get(id(doc))
         if session is not None and session.editor.mask is doc.mask:
-            session.mark_saved()
+            session.mark_written(label)
+        self._notify(doc)
 
     # ----- edits ------------------------------------------------------------------------
     def editor(self) -> MaskEditor | None:
@@ -158,8 +175,8 @@ class EditController(QObject):
         if session is not None and record is not None:
             session.push(record)
 
-    def run(self, operation: Callable[[MaskEditor], EditRecord | None]) -> EditRecord | None:
-        """Apply ``operation`` to the shown image's editor and push its record."""
+    def run(self, operation: Callable[[MaskEditor], EditRecord | None], *, clears_edits: bool = False) -> EditRecord | None:
+        """Apply ``operation`` to the shown image's editor and push its record (see EditSession.push)."""
         session = self.session()
         if session is None:
             self.studio.notes.warning("Open an image first.")
@@ -167,7 +184,7 @@ class EditController(QObject):
         if session.editor.in_stroke:
             session.push(session.editor.end_stroke())
         record = operation(session.editor)
-        session.push(record)
+        session.push(record, clears_edits=clears_edits)
         return record
 
     def grow(self) -> None:
@@ -192,7 +209,7 @@ class EditController(QObject):
 
     def reset(self) -> None:
         """Go back to the model's prediction."""
-        self.run(lambda e: e.reset_to_prediction())
+        self.run(lambda e: e.reset_to_prediction(), clears_edits=True)
 
     def undo(self) -> None:
         """Undo the newest step of the shown image (a stroke in progress is finished first)."""
@@ -243,11 +260,14 @@ class EditController(QObject):
         if old is not None:
             self._drop(doc, old, discard_session=False)
         doc.mask = mask
-        doc.status = DocStatus.EDITED
+        doc.edits = np.ones(mask.shape, bool)  # every pixel is the user's until the model's result shows otherwise
         self._start(doc, recovered=True)
         self.studio.select(self.studio.documents.index(doc))
         self._notify(doc)
-        self.studio.notes.info(f"Recovered the unsaved mask of {doc.name}")
+        # the prediction is not autosaved: run the model again, so metrics, side outputs and thresholds work
+        self._awaiting_prediction.add(id(doc))
+        self.studio.run_current()
+        self.studio.notes.info(f"Recovered the unsaved mask of {doc.name}; running the model for its prediction")
         return doc
 
     @staticmethod

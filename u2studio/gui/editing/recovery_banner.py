@@ -26,6 +26,13 @@ class RecoveryBanner(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(12, 6, 12, 6)
         self.rows: dict[str, QWidget] = {}
+        self.sessions: dict[str, Session] = {}
+        self.recover_all_button = QPushButton("Recover all")
+        self.recover_all_button.clicked.connect(self.recover_all)
+        top = QHBoxLayout()
+        top.addStretch(1)
+        top.addWidget(self.recover_all_button)
+        self._layout.addLayout(top)
         self.setVisible(False)
 
     def show_sessions(self, sessions: list[Session]) -> None:
@@ -33,9 +40,19 @@ class RecoveryBanner(QFrame):
         for row in self.rows.values():
             row.deleteLater()
         self.rows.clear()
+        self.sessions.clear()
         for session in sessions:
             self._add(session)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.recover_all_button.setVisible(len(self.rows) > 1)
         self.setVisible(bool(self.rows))
+
+    def recover_all(self) -> None:
+        """Recover every listed session."""
+        for session in list(self.sessions.values()):
+            self._chosen(session, self.recover_requested)
 
     def _add(self, session: Session) -> None:
         row = QWidget()
@@ -53,12 +70,14 @@ class RecoveryBanner(QFrame):
         line.addWidget(discard)
         self._layout.addWidget(row)
         self.rows[str(session.folder)] = row
+        self.sessions[str(session.folder)] = session
 
     def _chosen(self, session: Session, signal: Signal) -> None:
         row = self.rows.pop(str(session.folder), None)
+        self.sessions.pop(str(session.folder), None)
         if row is not None:
             row.deleteLater()
-        self.setVisible(bool(self.rows))
+        self._refresh()
         signal.emit(session)  # type: ignore[attr-defined]
 
     def button(self, session: Session, text: str) -> QPushButton:

@@ -1,23 +1,29 @@
-"""The Tools panel: tool buttons, the active tool's options (size, hardness, opacity, tolerance, radius) and mask commands."""
+"""The Tools panel: the active tool's options (only those that apply to it) and the whole-mask commands.
+
+The tool buttons themselves live in the tool bar left of the canvas (the same actions, so one click
+or key picks a tool everywhere); this panel stays short enough that the View tab fits a laptop screen.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from u2studio.gui.editing.tools import MAX_SIZE, MIN_SIZE, Tool, ToolSettings
 
-COMMAND_ROW = ("undo", "redo", "cut")
 # whole-mask commands as labelled buttons: name -> short label
 MASK_COMMANDS = {"grow": "Grow", "shrink": "Shrink", "smooth": "Smooth", "invert": "Invert", "clear": "Clear", "reset": "Reset"}
-
-
-def _button(action: QAction) -> QToolButton:
-    button = QToolButton()
-    button.setDefaultAction(action)
-    button.setAutoRaise(True)
-    return button
+BRUSHES = (Tool.BRUSH, Tool.ERASER)
+# which option rows each tool shows (the grow/shrink radius is always there: the commands use it)
+OPTIONS_OF: dict[str, tuple[Tool, ...]] = {
+    "size": BRUSHES,
+    "hardness": BRUSHES,
+    "opacity": BRUSHES,
+    "tolerance": (Tool.FLOOD,),
+    "refine_width": (Tool.REFINE,),
+    "cut": (Tool.LASSO, Tool.POLYGON, Tool.FLOOD),
+}
 
 
 def _labelled(action: QAction, text: str) -> QPushButton:
@@ -41,16 +47,12 @@ class ToolPanel(QWidget):
 
     def __init__(self, tool_actions: dict[Tool, QAction], commands: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.tool_actions = tool_actions
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
-        box = QGroupBox("Correct the mask")
-        column = QVBoxLayout(box)
-        tools = QGridLayout()
-        tools.setSpacing(2)
-        for i, action in enumerate(tool_actions.values()):
-            tools.addWidget(_button(action), i // 7, i % 7)
-        column.addLayout(tools)
-        form = QFormLayout()
+        self.box = QGroupBox("Correct the mask")
+        column = QVBoxLayout(self.box)
+        self.form = QFormLayout()
         self.size = _slider(int(MIN_SIZE), 400)
         self.hardness = _slider(0, 100)
         self.opacity = _slider(5, 100)
@@ -59,7 +61,13 @@ class ToolPanel(QWidget):
         self.radius = QSpinBox()
         self.radius.setRange(1, 50)
         self.radius.setSuffix(" px")
+        self.cut = QPushButton(commands["cut"].icon(), "Cut instead of fill")
+        self.cut.setCheckable(True)
+        self.cut.setToolTip(commands["cut"].toolTip())
+        self.cut.toggled.connect(lambda on: commands["cut"].setChecked(on))
+        commands["cut"].toggled.connect(self.cut.setChecked)
         self.value_labels: dict[str, QLabel] = {}
+        self.rows: dict[str, QWidget] = {}
         for name, title, widget in (
             ("size", "Size", self.size),
             ("hardness", "Hardness", self.hardness),
@@ -68,27 +76,26 @@ class ToolPanel(QWidget):
             ("refine_width", "Refine band", self.refine_width),
         ):
             label = QLabel()
-            label.setMinimumWidth(44)
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance("1000 px") + 4)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.value_labels[name] = label
-            row = QHBoxLayout()
-            row.addWidget(widget, 1)
-            row.addWidget(label)
-            form.addRow(title, row)
-        form.addRow("Grow/shrink radius", self.radius)
-        column.addLayout(form)
-        commands_row = QHBoxLayout()
-        commands_row.setSpacing(2)
-        for name in COMMAND_ROW:
-            commands_row.addWidget(_button(commands[name]))
-        commands_row.addStretch(1)
-        column.addLayout(commands_row)
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(widget, 1)
+            line.addWidget(label)
+            self.form.addRow(title, row)
+            self.rows[name] = row
+        self.form.addRow(self.cut)
+        self.rows["cut"] = self.cut
+        self.form.addRow("Grow/shrink radius", self.radius)
+        column.addLayout(self.form)
         grid = QGridLayout()
         grid.setSpacing(4)
         for i, (name, text) in enumerate(MASK_COMMANDS.items()):
             grid.addWidget(_labelled(commands[name], text), i // 3, i % 3)
         column.addLayout(grid)
-        layout.addWidget(box)
+        layout.addWidget(self.box)
         self._updating = False
         self.size.valueChanged.connect(lambda v: self._emit(size=float(v)))
         self.hardness.valueChanged.connect(lambda v: self._emit(hardness=v / 100))
@@ -98,7 +105,7 @@ class ToolPanel(QWidget):
         self.radius.valueChanged.connect(lambda v: self._emit(morph_radius=int(v)))
 
     def show_settings(self, s: ToolSettings) -> None:
-        """Move the controls to ``s`` without emitting ``changed``."""
+        """Move the controls to ``s`` without emitting ``changed``; show only the active tool's options."""
         self._updating = True
         self.size.setValue(int(round(min(s.size, 400))))
         self.hardness.setValue(int(round(s.hardness * 100)))
@@ -112,11 +119,10 @@ class ToolPanel(QWidget):
         self.value_labels["opacity"].setText(f"{s.opacity * 100:.0f} %")
         self.value_labels["tolerance"].setText(f"{s.tolerance:.0f}")
         self.value_labels["refine_width"].setText(f"{s.refine_width:.0f} px")
-        brush = s.tool in (Tool.BRUSH, Tool.ERASER)
-        for name, on in (("hardness", brush), ("opacity", brush), ("size", brush),
-                         ("tolerance", s.tool is Tool.FLOOD), ("refine_width", s.tool is Tool.REFINE)):
-            getattr(self, name).setEnabled(on)
-            self.value_labels[name].setEnabled(on)
+        tool_name = self.tool_actions[s.tool].text().split(":")[0].split(" (")[0]
+        self.box.setTitle(f"Correct the mask · {tool_name}")
+        for name, tools in OPTIONS_OF.items():
+            self.form.setRowVisible(self.rows[name], s.tool in tools)
 
     def _emit(self, **change: object) -> None:
         if not self._updating:

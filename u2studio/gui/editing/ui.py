@@ -9,6 +9,8 @@ from u2studio.core.editing.autosave import Session
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.inference.controller import StudioController
 from u2studio.gui.editing.actions import EditActions
+from u2studio.gui.editing.autosave_status import AutosaveWarning
+from u2studio.gui.editing.brush_memory import BrushMemory
 from u2studio.gui.editing.controller import EditController
 from u2studio.gui.common.help_panel import HelpPanel
 from u2studio.gui.editing.recovery_banner import RecoveryBanner
@@ -31,6 +33,8 @@ class EditingUi:
         self.panel.show_settings(self.edits.settings)
         self.panel.changed.connect(lambda change: self.edits.set_settings(**change))
         self.edits.settings_changed.connect(self.panel.show_settings)
+        self.brush_memory = BrushMemory(studio, self.edits)
+        self.autosave_warning = AutosaveWarning()
         self.banner = RecoveryBanner()
         self.banner.recover_requested.connect(self.edits.recover)
         self.banner.discard_requested.connect(self.edits.discard)

@@ -7,7 +7,9 @@ after the window is on screen.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -16,8 +18,36 @@ from u2studio.core.document import DocStatus, ImageDocument
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
 from u2studio.gui.common.notifications import NotificationManager
+from u2studio.gui.canvas.cutout_jobs import CutoutJobs
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
 from u2studio.gui.canvas.view_options import ViewOptions, comparison_pair
+
+
+class MaskHost(Protocol):
+    """Applies changes of the mask model to a document (the editing side wraps them in undo steps)."""
+
+    def apply_prediction(self, doc: ImageDocument, result: PredictResult, replace_edits: bool) -> None:
+        """Store ``result`` as the document's prediction, keeping (or with ``replace_edits``, dropping) its corrections."""
+
+    def apply_threshold(self, doc: ImageDocument, threshold: float | None) -> None:
+        """Give the document a new threshold; its uncorrected pixels follow."""
+
+
+class DirectMaskHost:
+    """The mask host without undo: used until the editing side installs its own."""
+
+    def apply_prediction(self, doc: ImageDocument, result: PredictResult, replace_edits: bool) -> None:
+        """Set the prediction directly."""
+        if replace_edits and doc.edits is not None:
+            doc.edits[:] = False
+        doc.set_prediction(result.mask, result.sides, result.side_names)
+        doc.clean_label = None
+
+    def apply_threshold(self, doc: ImageDocument, threshold: float | None) -> None:
+        """Set the threshold directly."""
+        if threshold != doc.threshold:
+            doc.set_threshold(threshold)
+            doc.clean_label = None
 
 
 def expand_paths(paths: list[str]) -> list[Path]:
@@ -44,7 +74,11 @@ class StudioController(QObject):
     inference_time = Signal(float, str)  # milliseconds, device
     busy_changed = Signal(bool)
     reference_loaded = Signal()
-    mask_saved = Signal(object)  # the ImageDocument whose mask was written
+    mask_written = Signal(object, object)  # the ImageDocument whose mask was written, DocStatus.SAVED or EXPORTED
+    threshold_shown = Signal(object)  # the shown image's threshold (None: soft), for the view panel
+    cutout_saved = Signal(object)  # Path of a cutout written in the background
+    cutout_copied = Signal(bytes)  # PNG bytes of a cutout for the clipboard
+    cutout_failed = Signal(str)
     prediction_arrived = Signal(object)  # the ImageDocument that got a new model result
 
     def __init__(self, presenter: OverlayPresenter, notes: NotificationManager, parent: QObject | None = None) -> None:
@@ -55,6 +89,12 @@ class StudioController(QObject):
         self.current = -1
         self.model = "u2netp"
         self.device = "auto"
+        self.mask_host: MaskHost = DirectMaskHost()
+        self._replace_on_result: set[str] = set()  # image keys whose next result replaces their corrections
+        self.cutouts = CutoutJobs(self)
+        self.cutouts.done.connect(self._cutout_done)
+        self.cutouts.failed.connect(self._cutout_failed)
+        self._cutout_requests: dict[int, tuple[str, Path | None, float]] = {}
         self.client = InferenceClient(self)
         self.client.result.connect(self._on_result)
         self.client.failed.connect(self._on_failed)
@@ -98,6 +138,9 @@ class StudioController(QObject):
         doc = self.documents[index]
         self.ensure_loaded(doc)
         self.current = index
+        if doc.threshold != self.presenter.options.threshold:
+            self.presenter.options = replace(self.presenter.options, threshold=doc.threshold)
+        self.threshold_shown.emit(doc.threshold)
         self.presenter.show_document(doc if doc.rgb is not None else None)
         self.current_changed.emit(index)
         self.schedule_metrics()
@@ -111,14 +154,13 @@ class StudioController(QObject):
         """Read the image of ``doc`` once; a failure is reported and marks it failed."""
         if doc.rgb is not None:
             return True
-        if doc.status is DocStatus.FAILED:
+        if doc.error is not None and doc.prediction is None:
             return False
         from u2studio.core.imageio import ImageLoadError, load_image
 
         try:
             doc.rgb = load_image(doc.path).rgb
         except ImageLoadError as exc:
-            doc.status = DocStatus.FAILED
             doc.error = str(exc)
             self.notes.error(f"Cannot open {exc}")
             self._updated(doc)
@@ -134,25 +176,33 @@ class StudioController(QObject):
         return next((d for d in self.documents if str(d.path) == key), None)
 
     # ----- inference ---------------------------------------------------------------
-    def run_current(self) -> int | None:
-        """Predict the image on the canvas; returns the request id."""
+    def run_current(self, *, replace_edits: bool = False) -> int | None:
+        """Predict the image on the canvas; returns the request id.
+
+        An edited image keeps its corrections (the new prediction shows wherever the user did not correct);
+        ``replace_edits`` drops them instead. Either way the change is one undo step.
+        """
         doc = self.doc
         if doc is None or not self.ensure_loaded(doc):
             return None
-        return self._submit([doc])[0]
+        return self._submit([doc], replace_edits)[0]
 
-    def run_all(self) -> list[int]:
+    def run_all(self, *, replace_edits: bool = False) -> list[int]:
         """Predict every image not known to be unreadable, with progress (the worker reads unopened files)."""
         docs = [d for d in self.documents if d.status is not DocStatus.FAILED or d.rgb is not None]
-        return self._submit(docs) if docs else []
+        return self._submit(docs, replace_edits) if docs else []
 
-    def _submit(self, docs: list[ImageDocument]) -> list[int]:
+    def _submit(self, docs: list[ImageDocument], replace_edits: bool = False) -> list[int]:
         items = [(str(d.path), d.rgb) for d in docs]
         ids = self.client.submit_batch(items, self.model, self.device) if len(items) > 1 else [
             self.client.submit(items[0][0], items[0][1], self.model, self.device)
         ]
         for d in docs:
-            d.status = DocStatus.RUNNING
+            d.running = True
+            if replace_edits:
+                self._replace_on_result.add(str(d.path))
+            else:
+                self._replace_on_result.discard(str(d.path))
             self._updated(d)
         self.busy_changed.emit(True)
         return ids
@@ -164,13 +214,13 @@ class StudioController(QObject):
     def _on_running(self, key: str) -> None:
         doc = self._find(key)
         if doc is not None:
-            doc.status = DocStatus.RUNNING
+            doc.running = True
             self._updated(doc)
 
     def _on_dropped(self, request_id: int) -> None:
         for doc in self.documents:
-            if doc.status is DocStatus.RUNNING and not self._still_running(doc):
-                doc.status = DocStatus.PREDICTED if doc.prediction is not None else DocStatus.NOT_RUN
+            if doc.running and not self._still_running(doc):
+                doc.running = False
                 self._updated(doc)
 
     def _still_running(self, doc: ImageDocument) -> bool:
@@ -186,13 +236,10 @@ class StudioController(QObject):
             doc.rgb = result.rgb
         doc.inference_ms = result.milliseconds
         doc.model_name = result.model
-        # an edited mask survives a new run: the result becomes the prediction it is compared with
-        keep = doc.mask if doc.status is DocStatus.EDITED else None
-        doc.set_prediction(result.mask, result.sides, result.side_names, self.presenter.options.threshold)
-        if keep is not None:
-            doc.mask = keep
-            doc.status = DocStatus.EDITED
-            doc.mask_changed(None)
+        doc.running = False
+        replace_edits = result.doc_key in self._replace_on_result
+        self._replace_on_result.discard(result.doc_key)
+        self.mask_host.apply_prediction(doc, result, replace_edits)
         self._updated(doc)
         self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)
@@ -202,7 +249,7 @@ class StudioController(QObject):
     def _on_failed(self, failure: JobFailure) -> None:
         doc = self._find(failure.doc_key)
         if doc is not None:
-            doc.status = DocStatus.FAILED if doc.prediction is None else DocStatus.PREDICTED
+            doc.running = self._still_running(doc)
             doc.error = failure.message
             if doc.rgb is None and doc is self.doc:
                 self.presenter.show_document(None)
@@ -214,9 +261,10 @@ class StudioController(QObject):
     def set_options(self, options: ViewOptions) -> None:
         """Apply view options; a new threshold re-derives the current mask of the shown image."""
         old = self.presenter.options
-        if options.threshold != old.threshold and self.doc is not None and self.doc.status not in (DocStatus.EDITED, DocStatus.SAVED):
+        if options.threshold != old.threshold and self.doc is not None:
             self.presenter.options = options
-            self.doc.rethreshold(options.threshold)
+            self.mask_host.apply_threshold(self.doc, options.threshold)  # corrections stay, the rest follows
+            self._updated(self.doc)
         self.presenter.set_options(options)
         if (options.rho, options.compare, options.threshold) != (old.rho, old.compare, old.threshold):
             self.schedule_metrics()
@@ -274,20 +322,56 @@ class StudioController(QObject):
     def _mask_of(doc: ImageDocument) -> np.ndarray:
         return doc.mask
 
-    def save_cutout(self, path: str | Path) -> Path | None:
-        """Write the image with the current mask as alpha, atomically."""
-        from u2studio.core.imageio import make_cutout
+    def save_cutout(self, path: str | Path) -> int | None:
+        """Write the shown image's cutout (the chosen edge mode, off the UI thread, atomically); ``cutout_saved`` follows.
 
-        return self._save(path, lambda d: make_cutout(d.rgb, d.mask))
+        The format comes from the extension (PNG, WebP, or JPEG on white); the source's colour profile is embedded.
+        """
+        job = self._cutout_job(Path(path), "save")
+        return job
 
-    def cutout(self) -> np.ndarray | None:
-        """The RGBA cutout of the shown image, if it has a mask."""
+    def copy_cutout(self) -> int | None:
+        """Render the cutout in the background; ``cutout_copied(png_bytes)`` hands it to the clipboard."""
+        return self._cutout_job(None, "copy")
+
+    def _cutout_job(self, target: Path | None, kind: str) -> int | None:
+        from u2studio.gui.canvas.cutout_jobs import cutout_format, encoded_cutout, source_icc
+
         doc = self.doc
         if doc is None or doc.mask is None or doc.rgb is None:
+            self.notes.warning("Nothing to cut out yet: run the model first.")
             return None
-        from u2studio.core.imageio import make_cutout
+        if target is not None and target.expanduser().resolve() == doc.path.resolve():
+            self.notes.error(f"Not saving over the photo itself: choose another name than {doc.path.name}")
+            return None
+        rgb, mask, choice, source = doc.rgb, doc.mask.copy(), self.presenter.options.cutout, doc.path
+        locked = doc.edits.copy() if doc.edits is not None and doc.edits.any() else None
 
-        return make_cutout(doc.rgb, doc.mask)
+        def work() -> object:
+            if target is None:
+                return encoded_cutout(rgb, mask, locked, choice, "png", None)
+            from u2studio.core.atomic import atomic_write_bytes
+
+            return atomic_write_bytes(target, encoded_cutout(rgb, mask, locked, choice, cutout_format(target), source_icc(source)))
+
+        job = self.cutouts.submit(work)
+        self._cutout_requests[job] = (kind, target, time.perf_counter())
+        return job
+
+    def _cutout_done(self, job: int, result: object) -> None:
+        kind, target, begin = self._cutout_requests.pop(job, ("", None, 0.0))
+        ms = (time.perf_counter() - begin) * 1000
+        if kind == "save":
+            self.notes.info(f"Saved {Path(str(result)).name} ({ms:.0f} ms, {self.presenter.options.cutout.edges} edges)")
+            self.cutout_saved.emit(result)
+        elif kind == "copy":
+            self.cutout_copied.emit(result)
+
+    def _cutout_failed(self, job: int, message: str) -> None:
+        kind, target, _ = self._cutout_requests.pop(job, ("", None, 0.0))
+        what = f"save {target}" if kind == "save" else "copy the cutout"
+        self.notes.error(f"Could not {what}: {message}")
+        self.cutout_failed.emit(message)
 
     def _save(self, path: str | Path, build, doc: ImageDocument | None = None) -> Path | None:  # noqa: ANN001
         doc = self.doc if doc is None else doc
@@ -302,12 +386,17 @@ class StudioController(QObject):
         except (OSError, ValueError) as exc:
             self.notes.error(f"Could not save {path}: {exc}")
             return None
-        doc.status = DocStatus.SAVED
         if build is self._mask_of:
-            self.mask_saved.emit(doc)
+            self.mark_written(doc, DocStatus.SAVED)
         self._updated(doc)
         self.notes.info(f"Saved {written.name} ({(time.perf_counter() - begin) * 1000:.0f} ms)")
         return written
+
+    def mark_written(self, doc: ImageDocument, label: DocStatus) -> None:
+        """The document's mask was written (SAVED beside the image, or EXPORTED to a dataset)."""
+        doc.clean_label = label
+        self.mask_written.emit(doc, label)
+        self._updated(doc)
 
     def pixel_text(self, x: int, y: int) -> str:
         """The RGB and mask values under the cursor, for the status bar."""
@@ -321,5 +410,6 @@ class StudioController(QObject):
         return text
 
     def shutdown(self) -> None:
-        """Stop the worker thread."""
+        """Stop the worker thread and let cutouts being written finish."""
         self.client.shutdown()
+        self.cutouts.wait()

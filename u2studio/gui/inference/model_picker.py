@@ -38,7 +38,8 @@ class ModelPicker(QWidget):
         self.models.clear()
         for choice in catalog.models:
             self.models.addItem(choice.name, choice.name)
-            self.models.setItemData(self.models.count() - 1, choice.label, Qt.ItemDataRole.ToolTipRole)
+            tip = f"{choice.label}\n{choice.description}" if choice.description else choice.label
+            self.models.setItemData(self.models.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.devices.clear()
         for name in catalog.devices:
             self.devices.addItem(name, name)

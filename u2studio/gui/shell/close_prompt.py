@@ -9,20 +9,26 @@ from u2studio.gui.editing.controller import EditController
 Button = QMessageBox.StandardButton
 
 
+def prompt_text(edits: EditController) -> str:
+    """The close prompt's text: which images have unsaved corrections and where Save would write each."""
+    unsaved = edits.unsaved()
+    lines = [f"{d.name} → {edits.studio.default_output('mask', d)}" for d in unsaved[:8]]
+    if len(unsaved) > 8:
+        lines.append(f"… and {len(unsaved) - 8} more, each beside its image")
+    return (
+        f"{len(unsaved)} image(s) have corrections that are not saved or exported.\n\n"
+        "Save writes each mask here:\n" + "\n".join(lines)
+    )
+
+
 def confirm_close(parent: QWidget, edits: EditController) -> bool:
     """Whether the window may close; saves (beside each image, NAME_mask.png) or discards as the person chooses."""
     unsaved = edits.unsaved()
     if not unsaved:
         edits.shutdown(discard_unsaved=False)
         return True
-    names = ", ".join(d.name for d in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
     answer = QMessageBox.question(
-        parent,
-        "Unsaved corrections",
-        f"{len(unsaved)} image(s) have corrections that are not saved: {names}.\n\n"
-        "Save saves each mask beside its image (NAME_mask.png).",
-        Button.Save | Button.Discard | Button.Cancel,
-        Button.Save,
+        parent, "Unsaved corrections", prompt_text(edits), Button.Save | Button.Discard | Button.Cancel, Button.Save,
     )
     if answer == Button.Cancel:
         return False

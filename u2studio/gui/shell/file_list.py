@@ -1,16 +1,19 @@
-"""The filmstrip: opened images with a thumbnail and their state."""
+"""The filmstrip: opened images with a thumbnail and their state.
+
+Thumbnails come from the files themselves (a reduced decode on a pool thread) as soon as the images
+are listed, before any is shown or run; rows follow the dock's width (names elide, no sideways scrolling).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
 from u2studio.core.document import DocStatus, ImageDocument
 from u2studio.gui.shell.file_list_delegate import STATUS_COLOR_ROLE, FileItemDelegate
 from u2studio.gui.common.icons import icon
-from u2studio.gui.common.qimage import rgb_to_qimage
+from u2studio.gui.common.thumbnails import ThumbnailLoader
 
 THUMB = 56
 STATUS_COLORS = {
@@ -19,18 +22,9 @@ STATUS_COLORS = {
     DocStatus.PREDICTED: "#7cc4ff",
     DocStatus.EDITED: "#c792ea",
     DocStatus.SAVED: "#6fcf7f",
+    DocStatus.EXPORTED: "#4fb3a9",
     DocStatus.FAILED: "#e05252",
 }
-
-
-def thumbnail(rgb: np.ndarray, size: int = THUMB) -> QPixmap:
-    """A small, area-averaged preview of an image, centred on a square."""
-    import cv2
-
-    height, width = rgb.shape[:2]
-    scale = size / max(height, width)
-    small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
-    return QPixmap.fromImage(rgb_to_qimage(np.ascontiguousarray(small)))
 
 
 class FileList(QListWidget):
@@ -45,17 +39,23 @@ class FileList(QListWidget):
         self.setSpacing(1)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setItemDelegate(FileItemDelegate(self))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.currentRowChanged.connect(self._row_changed)
-        self._thumbs: dict[int, QIcon] = {}
+        self._thumbs: dict[str, QIcon] = {}  # image path -> thumbnail
+        self._paths: list[str] = []
+        self.loader = ThumbnailLoader(THUMB, self)
+        self.loader.ready.connect(self._thumbnail_ready)
         self._quiet = False
 
     def set_documents(self, docs: list[ImageDocument]) -> None:
         """Rebuild the list from the documents."""
         self._quiet = True
         self.clear()
+        self._paths = [str(doc.path) for doc in docs]
         for doc in docs:
             item = QListWidgetItem()
-            item.setSizeHint(QSize(200, THUMB + 10))
+            item.setSizeHint(QSize(THUMB + 40, THUMB + 10))  # the row stretches to the list's width
             self.addItem(item)
             self.update_document(self.count() - 1, doc)
         self._quiet = False
@@ -65,9 +65,10 @@ class FileList(QListWidget):
         item = self.item(row)
         if item is None:
             return
-        if doc.rgb is not None and id(doc) not in self._thumbs:
-            self._thumbs[id(doc)] = QIcon(thumbnail(doc.rgb))
-        item.setIcon(self._thumbs.get(id(doc), icon("image-outline")))
+        key = str(doc.path)
+        if key not in self._thumbs:
+            self.loader.request(key, doc.path)
+        item.setIcon(self._thumbs.get(key, icon("image-outline")))
         extra = f" · {doc.inference_ms:.0f} ms" if doc.inference_ms is not None and doc.status is not DocStatus.RUNNING else ""
         item.setText(f"{doc.name}\n{doc.status.value}{extra}")
         item.setData(Qt.ItemDataRole.UserRole, doc.status.value)
@@ -83,3 +84,14 @@ class FileList(QListWidget):
     def _row_changed(self, row: int) -> None:
         if not self._quiet and row >= 0:
             self.chosen.emit(row)
+
+    def thumbnail_count(self) -> int:
+        """How many rows show a real thumbnail (not the placeholder)."""
+        return sum(1 for p in self._paths if p in self._thumbs)
+
+    def _thumbnail_ready(self, key: str, image: QImage) -> None:
+        self._thumbs[key] = QIcon(QPixmap.fromImage(image))
+        for row, path in enumerate(self._paths):
+            item = self.item(row)
+            if path == key and item is not None:
+                item.setIcon(self._thumbs[key])

@@ -45,5 +45,6 @@ class FileItemDelegate(QStyledItemDelegate):
         painter.setBrush(color if isinstance(color, QColor) else QColor(MUTED))
         painter.drawEllipse(left, dot_y - 4, 8, 8)
         painter.setPen(QColor(MUTED))
-        painter.drawText(QRect(left + 14, rect.top() + rect.height() // 2 + 2, width - 14, metrics.height()), Qt.AlignmentFlag.AlignLeft, state)
+        painter.drawText(QRect(left + 14, rect.top() + rect.height() // 2 + 2, width - 14, metrics.height()), Qt.AlignmentFlag.AlignLeft,
+                         metrics.elidedText(state, Qt.TextElideMode.ElideRight, width - 14))
         painter.restore()

@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QFrame,
-    QMainWindow,
-    QMenu,
-    QScrollArea,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
+from u2studio.gui.shell import rerun_prompt
 from u2studio.gui.shell.actions import StudioActions
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.shell.close_prompt import confirm_close
@@ -30,16 +21,16 @@ from u2studio.gui.canvas.metrics_panel import MetricsPanel
 from u2studio.gui.inference.model_picker import ModelPicker
 from u2studio.gui.common.notifications import NotificationManager
 from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
-from u2studio.gui.common.qimage import rgba_to_qimage
+from u2studio.gui.shell.empty_state import EmptyState
+from u2studio.gui.shell.layout import MIN_LEFT_WIDTH, add_dock, column, restore_docks, restore_geometry, save_layout, scrolled
 from u2studio.gui.shell.settings import add_recent, open_settings, recent_files
 from u2studio.gui.shell.status_bar import StudioStatusBar
 from u2studio.gui.common.toast import ToastHost
 from u2studio.gui.training.panel import TrainingPanel
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions
+from u2studio.gui.canvas.cutout_panel import CutoutPanel
 from u2studio.gui.canvas.view_panel import ViewPanel
 
-# bump when docks or toolbars change, so a layout saved by an older version is ignored instead of misapplied
-LAYOUT_VERSION = 3
 IMAGE_FILTER = "Images (*.bmp *.jpeg *.jpg *.png *.tif *.tiff *.webp)"  # u2studio.core.imageio.IMAGE_EXTENSIONS
 
 
@@ -65,10 +56,12 @@ class MainWindow(QMainWindow):
         stack.setContentsMargins(0, 0, 0, 0)
         stack.setSpacing(0)
         stack.addWidget(self.editing.banner)
+        stack.addWidget(self.editing.autosave_warning)
         stack.addWidget(self.canvas, 1)
         self.setCentralWidget(centre)
         self.files = FileList()
         self.view_panel = ViewPanel()
+        self.cutout_panel = CutoutPanel()
         self.metrics = MetricsPanel()
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -79,7 +72,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._wire()
         self.dataset = install_dataset(self)
-        self._restore()
+        self.empty_state = EmptyState(self.canvas, self.controller)
+        restore_geometry(self, self.settings)
+        self._docks_restored = False
         # the worker imports torch when asked for the catalog: ask after the first paint, so the
         # window is on screen first (or after a second, should it never be painted)
         self._catalog_asked = False
@@ -87,35 +82,16 @@ class MainWindow(QMainWindow):
         self.editing.schedule_recovery_check()
 
     # ----- layout ---------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_"))
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
-
     def _build_docks(self) -> None:
-        self._dock("Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
-        side = QWidget()
-        column = QVBoxLayout(side)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.editing.panel)
-        column.addWidget(self.view_panel)
-        column.addWidget(self.metrics)
-        column.addStretch(1)
+        images = add_dock(self, "Images", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
+        images.setMinimumWidth(MIN_LEFT_WIDTH)
         # tools, view options and metrics scroll when the window is short (a laptop screen), instead of
         # forcing a tall minimum height on the window
-        scroller = QScrollArea()
-        scroller.setWidget(side)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroller.setMinimumWidth(side.sizeHint().width() + 12)
-        view_dock = self._dock("View", scroller, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(view_dock, self._dock("Fine-tune", self.training, Qt.DockWidgetArea.RightDockWidgetArea))
+        side = column(self.editing.panel, self.view_panel, self.metrics)
+        view_dock = add_dock(self, "View", scrolled(side), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(view_dock, add_dock(self, "Cutout", scrolled(column(self.cutout_panel)), Qt.DockWidgetArea.RightDockWidgetArea))
+        self.tabifyDockWidget(view_dock, add_dock(self, "Fine-tune", scrolled(self.training), Qt.DockWidgetArea.RightDockWidgetArea))
         view_dock.raise_()
-        self.resizeDocks([self.findChild(QDockWidget, "images")], [230], Qt.Orientation.Horizontal)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -193,8 +169,8 @@ class MainWindow(QMainWindow):
         a["open_folder"].triggered.connect(self._open_folder_dialog)
         a["prev"].triggered.connect(lambda: c.step(-1))
         a["next"].triggered.connect(lambda: c.step(1))
-        a["run"].triggered.connect(c.run_current)
-        a["run_all"].triggered.connect(c.run_all)
+        a["run"].triggered.connect(lambda: rerun_prompt.run_current(self, c))
+        a["run_all"].triggered.connect(lambda: rerun_prompt.run_all(self, c))
         a["cancel"].triggered.connect(c.cancel)
         a["save_mask"].triggered.connect(lambda: self._save_dialog("mask"))
         a["save_cutout"].triggered.connect(lambda: self._save_dialog("cutout"))
@@ -209,6 +185,7 @@ class MainWindow(QMainWindow):
         a["relaxed"].toggled.connect(lambda on: self.update_options(relaxed=on))
         a.modes.triggered.connect(lambda action: self.update_options(mode=action.data()))
         self.view_panel.changed.connect(lambda values: self.update_options(**values))
+        self.cutout_panel.changed.connect(lambda choice: self.update_options(cutout=choice))
         self.view_panel.load_reference.connect(self._reference_dialog)
         self.view_panel.side_chosen.connect(lambda i: self.set_mode(ViewMode.SIDE, side_index=i))
         self.files.chosen.connect(c.select)
@@ -217,6 +194,8 @@ class MainWindow(QMainWindow):
         c.current_changed.connect(self._current_changed)
         c.metrics_changed.connect(self._show_metrics)
         c.reference_loaded.connect(self.view_panel.prefer_reference)
+        c.threshold_shown.connect(self.view_panel.show_threshold)
+        c.cutout_copied.connect(self._cutout_copied)
         c.inference_time.connect(self.status.set_inference_time)
         c.client.progress.connect(self.status.set_progress)
         c.client.catalog.connect(self._catalog)
@@ -226,7 +205,8 @@ class MainWindow(QMainWindow):
         self.picker.model_chosen.connect(self._model_chosen)
         self.picker.device_chosen.connect(self._device_chosen)
         self.training.message.connect(lambda text, bad: (self.notes.error if bad else self.notes.info)(text))
-        self.training.model_installed.connect(lambda *_: c.client.request_catalog())
+        # installing is the user's acceptance of a model the guard passed: select it, then list it
+        self.training.model_installed.connect(lambda name, _path: (self._model_chosen(name), c.client.request_catalog()))
 
     def update_options(self, **changes: object) -> None:
         """Change some view options (from a toolbar toggle or the panel)."""
@@ -296,19 +276,21 @@ class MainWindow(QMainWindow):
         suggestion = self.controller.default_output(kind)
         if suggestion is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), "PNG (*.png)")
+        formats = "PNG (*.png)" if kind == "mask" else "PNG (*.png);;WebP (*.webp);;JPEG on white (*.jpg)"
+        path, _ = QFileDialog.getSaveFileName(self, f"Save {kind}", str(suggestion), formats)
         if path:
             (self.controller.save_mask if kind == "mask" else self.controller.save_cutout)(path)
 
     def copy_cutout(self) -> bool:
-        """Put the cutout (with alpha) on the clipboard."""
-        cutout = self.controller.cutout()
-        if cutout is None:
-            self.notes.warning("Nothing to copy yet: run the model first.")
-            return False
-        QGuiApplication.clipboard().setImage(rgba_to_qimage(cutout))
-        self.notes.info("Cutout copied to the clipboard")
-        return True
+        """Put the cutout (with alpha) on the clipboard: rendered and encoded in the background (see _cutout_copied)."""
+        return self.controller.copy_cutout() is not None
+
+    def _cutout_copied(self, png: bytes) -> None:
+        """Hand the encoded PNG to the clipboard: another application's paste reads these bytes, no conversion."""
+        data = QMimeData()
+        data.setData("image/png", QByteArray(png))
+        QGuiApplication.clipboard().setMimeData(data)
+        self.notes.info(f"Cutout copied to the clipboard ({len(png) / 1e6:.1f} MB PNG)")
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         """Accept dragged files and folders."""
@@ -323,23 +305,19 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     # ----- persistence ------------------------------------------------------------------
-    def _restore(self) -> None:
-        geometry = self.settings.value("geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 880)
-        state = self.settings.value("window_state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state, LAYOUT_VERSION)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Restore the docks once the window has its real size (earlier, Qt squeezes them to fit)."""
+        super().showEvent(event)
+        if not self._docks_restored:
+            self._docks_restored = True
+            restore_docks(self, self.settings)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask about unsaved corrections, then save geometry, stop autosaving and stop the worker."""
         if not confirm_close(self, self.editing.edits):
             event.ignore()
             return
-        self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState(LAYOUT_VERSION))
+        save_layout(self, self.settings)
         self.settings.sync()
         self.training.shutdown()
         self.controller.shutdown()

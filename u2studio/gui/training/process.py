@@ -8,41 +8,34 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from u2studio.core.launch import self_command
+from u2studio.launch import self_command
 
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """What to fine-tune, on what, and where the run goes."""
+    """What to fine-tune, on what, and where the run goes; ``options`` are extra ``u2studio train`` flags.
+
+    Options not given keep the training recipe's defaults, so the studio trains exactly as
+    ``u2studio train --data DS --arch ARCH --init bundled --out RUN`` does.
+    """
 
     dataset: Path
     run_dir: Path
     arch: str = "u2netp"
     init: str = "bundled"
-    epochs: int = 5
-    loss: str = "hybrid"
-    batch_size: int = 4
-    size: int | None = None
-    crop: int | None = None
-    extra: tuple[str, ...] = field(default_factory=tuple)
+    options: tuple[str, ...] = field(default_factory=tuple)
 
     def argv(self) -> list[str]:
         """The ``u2studio train`` arguments for this request."""
-        args = [
-            "train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir),
-            "--epochs", str(self.epochs), "--loss", self.loss, "--batch-size", str(self.batch_size), "--progress-json",
-        ]
-        if self.size:
-            args += ["--size", str(self.size)]
-        if self.crop:
-            args += ["--crop", str(self.crop)]
-        return args + list(self.extra)
+        return ["train", "--data", str(self.dataset), "--arch", self.arch, "--init", self.init, "--out", str(self.run_dir),
+                "--progress-json", *self.options]
 
 
 class TrainingProcess(QObject):
     """One training child process; a crash or a bad line never reaches the studio as an exception."""
 
     started = Signal()
+    run_started = Signal(object)  # the trainer's start event: epochs, steps, train/val counts...
     step = Signal(int, int, float)  # epoch, global step, loss
     epoch_done = Signal(int, object)  # epoch, metrics dict
     notice = Signal(str)
@@ -122,7 +115,9 @@ class TrainingProcess(QObject):
         if not isinstance(event, dict):
             return
         kind = event.get("event")
-        if kind == "step":
+        if kind == "start":
+            self.run_started.emit(event)
+        elif kind == "step":
             self.step.emit(int(event.get("epoch", 0)), int(event.get("step", 0)), float(event.get("loss", 0.0)))
         elif kind in ("epoch", "baseline"):
             self.epoch_done.emit(int(event.get("epoch", 0)), dict(event.get("metrics") or {}))

@@ -1,0 +1,122 @@
+"""The fine-tuning recipe: the settings ``u2studio train --init bundled|PATH`` uses when no flag overrides them.
+
+Chosen from measurements on sod-dev and two simulated sensors (docs/training.md, "Fine-tuning
+recipe"): a low learning rate with a short linear warm-up and cosine decay, a fixed number of
+optimiser steps scaled with the number of training pairs (capped), a frozen encoder (the decoder,
+side and fuse convolutions train), the hybrid loss, and scale/colour jitter without vertical flips.
+From scratch (``--init scratch``) keeps the papers' settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from .data import PAPER_AUGMENT, Augment
+from .setup import SCRATCH_LR
+
+FT_LR = 1e-4
+FT_WARMUP = 0.1
+FT_IMAGES_PER_PAIR = 8  # training images seen per pair (so steps grow with the data)...
+FT_MIN_IMAGES, FT_MAX_IMAGES = 32, 480  # ...within these bounds
+FT_AUGMENT = Augment(vflip=False, scale=(0.9, 1.3), colour=0.15)
+# U²-Net fine-tunes on 224 crops of a 256 resize (scale-jittered up to 333): 0.6× the pixels of the
+# paper's 288 crops, so the 2-core budget buys more steps; validation stays at the Predictor's 320
+FT_SIZES = {"u2net": (256, 224), "u2netp": (256, 224)}
+ENCODER_STAGES = tuple(f"stage{i}" for i in range(1, 7))
+SCRATCH_EPOCHS = 10
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The effective settings of one run (recorded in best.json as ``recipe``)."""
+
+    mode: str  # "finetune" or "scratch"
+    lr: float
+    loss: str
+    epochs: int
+    steps: int | None  # stop after this many optimiser steps (None: whole epochs)
+    total_steps: int  # the length of the learning-rate schedule
+    schedule: str  # "cosine" (with warm-up) or "constant"
+    warmup: float
+    freeze: str  # "encoder" or "none"
+    l2sp: float
+    augment: Augment
+    batch_size: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings."""
+        out = asdict(self)
+        out["augment"] = {**asdict(self.augment), "scale": list(self.augment.scale)}
+        return out
+
+
+def finetune_steps(n_train: int, batch_size: int, world: int = 1) -> int:
+    """Optimiser steps of a fine-tune: ``FT_IMAGES_PER_PAIR`` images a pair, within the bounds, in batches."""
+    images = min(FT_MAX_IMAGES, max(FT_MIN_IMAGES, FT_IMAGES_PER_PAIR * n_train))
+    return max(1, math.ceil(images / (batch_size * world)))
+
+
+def resolve(args: argparse.Namespace, finetune: bool, n_train: int, world: int = 1) -> Recipe:
+    """The recipe for these arguments: explicit flags win, the mode's defaults fill the rest."""
+    steps_per_epoch = max(1, n_train // (args.batch_size * world)) if n_train >= args.batch_size * world else 1
+    if not finetune:
+        epochs = args.epochs if args.epochs is not None else SCRATCH_EPOCHS
+        return Recipe("scratch", args.lr or SCRATCH_LR, args.loss or "bce", epochs, args.max_steps, epochs * steps_per_epoch,
+                      args.schedule or "constant", args.warmup if args.warmup is not None else 0.0,
+                      args.freeze or "none", args.l2sp or 0.0, PAPER_AUGMENT, args.batch_size)
+    if args.epochs is not None:  # whole epochs asked for explicitly
+        epochs, steps = args.epochs, args.max_steps
+        total = epochs * steps_per_epoch
+    else:
+        steps = total = args.max_steps or finetune_steps(n_train, args.batch_size, world)
+        epochs = math.ceil(steps / steps_per_epoch)
+    augment = PAPER_AUGMENT if args.augment == "paper" else FT_AUGMENT
+    return Recipe("finetune", args.lr or FT_LR, args.loss or "hybrid", epochs, steps, total, args.schedule or "cosine",
+                  args.warmup if args.warmup is not None else FT_WARMUP, args.freeze or "encoder",
+                  args.l2sp if args.l2sp is not None else 0.0, augment, args.batch_size)
+
+
+def lr_factor(recipe: Recipe, step: int) -> float:
+    """The learning-rate multiplier at optimiser step ``step`` (0-based) of the schedule."""
+    total = recipe.total_steps
+    if recipe.schedule == "constant" or total <= 1:
+        return 1.0
+    warm = int(round(recipe.warmup * total))
+    if step < warm:
+        return (step + 1) / (warm + 1)
+    progress = (step - warm) / max(1, total - warm)
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def apply_freeze(model: nn.Module, freeze: str) -> int:
+    """Stop gradients into the encoder stages (``freeze="encoder"``); returns the trainable parameter count."""
+    if freeze == "encoder":
+        for name in ENCODER_STAGES:
+            stage = getattr(model, name, None)
+            if stage is None:
+                raise ValueError(f"--freeze encoder: {type(model).__name__} has no {name}")
+            stage.requires_grad_(False)
+    elif freeze != "none":
+        raise ValueError(f"--freeze must be encoder or none, got {freeze!r}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class L2SP:
+    """L2-SP: ``alpha/2 · Σ‖w − w₀‖²`` over the trainable weights, pulling them toward the starting point."""
+
+    def __init__(self, model: nn.Module, alpha: float) -> None:
+        self.alpha = alpha
+        self.anchor = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad} if alpha else {}
+
+    def __call__(self, model: nn.Module) -> torch.Tensor | None:
+        """The penalty for the model's current weights, or None when switched off."""
+        if not self.alpha:
+            return None
+        terms = [((p - self.anchor[n]) ** 2).sum() for n, p in model.named_parameters() if n in self.anchor]
+        return 0.5 * self.alpha * torch.stack(terms).sum()

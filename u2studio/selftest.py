@@ -209,6 +209,23 @@ def check_unicode_png(state: State) -> str:
     return "ok"
 
 
+def check_cutout(state: State) -> str:
+    """One refined, decontaminated cutout of the scene: soft edge, opaque inside, clear outside, encodes."""
+    from u2studio.core.cutout import encode_cutout, render_cutout
+
+    assert state.image is not None and state.truth is not None and state.prob is not None
+    rgba = render_cutout(state.image, state.prob)
+    alpha = rgba[..., 3]
+    inside = ball_mask(*SCENE_SIZE) & (state.prob > 0.99)
+    partial = int(((alpha > 0) & (alpha < 255)).sum())
+    if partial == 0 or np.median(alpha[inside]) != 255 or alpha[0, 0] != 0:
+        raise SelfTestError(f"the refined cutout has {partial} soft edge px and interior median "
+                            f"{np.median(alpha[inside]) if inside.any() else 'n/a'}")
+    if not encode_cutout(rgba, "webp", None).startswith(b"RIFF"):
+        raise SelfTestError("the cutout did not encode as WebP")
+    return f"{partial} soft edge px"
+
+
 class _Numbers:
     """A tiny map-style dataset for the DataLoader check (module level, so spawned workers can import it)."""
 
@@ -245,6 +262,7 @@ CHECKS: list[tuple[str, Callable[[State], str]]] = [
     ("canvas", check_canvas),
     ("package", check_package),
     ("unicode-png", check_unicode_png),
+    ("cutout", check_cutout),
     ("dataloader", check_dataloader),
 ]
 

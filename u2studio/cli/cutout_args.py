@@ -25,6 +25,16 @@ def _amount(text: str) -> float:
     return value
 
 
+def _radius(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"the feather radius must be within 0..100 px, not {value}")
+    return value
+
+
 def add_cutout_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --edges, --feather-radius, --decontaminate/--no-decontaminate, --decontaminate-amount, --format,
     --bg-color."""
@@ -32,7 +42,7 @@ def add_cutout_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--edges", choices=EDGE_MODES, default="refined",
                        help="cutout edge: hard (thresholded mask), feather (softened hard edge) or refined "
                             "(solved against the full-resolution photo; default)")
-    group.add_argument("--feather-radius", type=float, default=CutoutSettings.feather_radius, metavar="PX",
+    group.add_argument("--feather-radius", type=_radius, default=CutoutSettings.feather_radius, metavar="PX",
                        help="softening radius for --edges feather (default: %(default)s)")
     group.add_argument("--decontaminate", action=argparse.BooleanOptionalAction, default=True,
                        help="replace the old background's colour in the edge by the subject's (default: on)")

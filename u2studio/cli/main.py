@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 # subcommand name -> module with add_parser(subparsers) and run(args) -> int
 SUBCOMMANDS = {
+    "cutout": "u2studio.cli.cutout",
     "dataset": "u2studio.cli.dataset",
     "eval": "u2studio.cli.eval",
     "segment": "u2studio.cli.segment",

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from u2studio.core.cutout.output import encode_cutout, flatten, parse_bg_color, preview
-from u2studio.core.cutout.refine import band_radius, decontaminate_soft, refined
+from u2studio.core.cutout.refine import band_radius, decontaminate_soft, hard_rgba, refined
 
 EdgeMode = Literal["hard", "feather", "refined"]
 EDGE_MODES: tuple[EdgeMode, ...] = ("hard", "feather", "refined")
@@ -79,12 +79,12 @@ def render_cutout(image: np.ndarray, mask: np.ndarray, settings: CutoutSettings 
     free = None if locked is None or not locked.any() else (~locked.astype(bool)).astype(np.uint8)
     amount = settings.decontaminate_amount if settings.decontaminate else 0.0
     radius = settings.band_radius or band_radius(*mask8.shape)
-    hard = np.where(mask8 >= settings.threshold * 255, 255, 0).astype(np.uint8)
     if settings.edges == "hard":
-        rgba = np.dstack([image, hard])
+        rgba = hard_rgba(image, mask8, settings.threshold)
     elif settings.edges == "feather":
-        soft = hard if settings.feather_radius == 0 else cv2.GaussianBlur(hard, (0, 0), settings.feather_radius)
-        rgba = np.dstack([image, soft])
+        rgba = hard_rgba(image, mask8, settings.threshold)
+        if settings.feather_radius > 0:
+            rgba[..., 3] = cv2.GaussianBlur(rgba[..., 3], (0, 0), settings.feather_radius)
         if amount > 0:
             decontaminate_soft(image, rgba, mask8, settings.threshold, radius, amount, free)
     else:

@@ -1,6 +1,6 @@
 """Smooth colour fields and guided-filter coefficients that the refined edge reads at full resolution.
 
-Everything here runs on the *work* resolution (about a megapixel), where a soft mask carries all of its
+Everything here runs on the *work* resolution (about half a megapixel), where a soft mask carries all of its
 information anyway; :mod:`u2studio.core.cutout.refine` samples the results at the full-resolution band pixels.
 """
 

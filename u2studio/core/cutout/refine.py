@@ -4,8 +4,9 @@ Outline (docs/cutout.md has the reasoning and the measurements):
 
 1. The mask is thresholded into a hard shape. Pixels farther than the band radius from its edge are confident
    interior (alpha 1) or exterior (alpha 0): low-confidence haze out there is dropped.
-2. On a work copy of about a megapixel, the interior colours are pushed outward (F) and the background colours
-   inward (B), and a colour guided filter of the soft mask is solved (its linear coefficients).
+2. On a work copy of about half a megapixel, the interior colours are pushed outward (F) and the background colours
+   inward (B), with their local texture, and a colour guided filter of the hard mask snaps its edge onto
+   the photo's edges and is solved again narrowly (its linear coefficients are what is kept).
 3. Only the band pixels are then visited at full resolution, strip by strip, so memory stays bounded: alpha is
    the photo's colour projected on the local F–B line where F and B differ, and the guided filter's
    ``a · I + b`` (applied to the full-resolution colour) where they do not.
@@ -16,17 +17,25 @@ Outline (docs/cutout.md has the reasoning and the measurements):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
 
-WORK_PIXELS = 1_000_000  # the work copy's size; soft masks hold no finer information
+WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
 STRIP_ROWS = 512
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the band pixels are laid out in rows of this
 SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
-SNAP = 0.02  # alpha this close to 0 or 1 is snapped there (no haze, no holes)
+ITERATIONS = 1  # passes that re-estimate F and B from band pixels the solve is sure about
+SAMPLE_TRUST = 0.5  # ... how sure (the projection's trust)
+SAMPLE_SNAP = 0.05  # ... and how close to 0 or 1 their alpha must be
+GUIDE_EPS = 1e-3  # the wide guided filter that snaps the edge (window = the band radius)
+FINE = 0.25  # the narrow guided filter's window, as a fraction of the band radius
+FINE_EPS = 1e-4
+SPREAD_K = 8.0  # how much local texture (colour variance) lowers the projection's trust
+SNAP = 0.02  # alpha this close to 0 or 1 is snapped there (no haze, no pinholes)
 
 
 @dataclass(frozen=True)
@@ -35,13 +44,21 @@ class Work:
 
     scale_x: float
     scale_y: float
-    fields: np.ndarray  # h×w×C float32: the sampled channels
+    fields: tuple[np.ndarray, ...]  # h×w×(≤4) float32 pieces of the sampled channels (remap takes ≤ 4 at speed)
     band: np.ndarray  # H×W uint8 at full resolution: 1 where the edge is solved
 
 
 def band_radius(height: int, width: int) -> int:
     """The default band half-width in full-resolution pixels: a 320-px model mask scaled up blurs about this far."""
     return max(3, round(max(height, width) / 400))
+
+
+def softness(m_s: np.ndarray, hard_s: np.ndarray) -> float:
+    """How wide the mask's soft ramp is, in work pixels: partly-on pixels per pixel of hard edge."""
+    edge = cv2.morphologyEx(hard_s, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    perimeter = max(1, int(np.count_nonzero(edge)) // 2)
+    partial = int(np.count_nonzero((m_s > 0.02) & (m_s < 0.98)))
+    return partial / perimeter
 
 
 def _kernel(radius: int) -> np.ndarray:
@@ -60,6 +77,7 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
     img_s = cv2.resize(image, (w_s, h_s), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     m_s = cv2.resize(mask8, (w_s, h_s), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     hard_s = (m_s >= threshold).astype(np.uint8)
+    radius = max(radius, round(0.5 * softness(m_s, hard_s) * s) + 2)
     r_s = max(1, round(radius / s))
     grown = cv2.dilate(hard_s, _kernel(r_s))
     shrunk = cv2.erode(hard_s, _kernel(r_s))
@@ -67,11 +85,47 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
     band_s = ((grown - shrunk) | unsure).astype(np.uint8)
     fg_weight = (shrunk & (1 - unsure)).astype(np.float32)
     bg_weight = ((1 - grown) & (1 - unsure)).astype(np.float32)
-    channels = [extend_colours(img_s, fg_weight), extend_colours(img_s, bg_weight)]
-    if with_guided:
-        channels.append(guided_coefficients(img_s, m_s, radius=max(1, r_s), eps=1e-3))
+    if not with_guided:
+        channels = [extend_colours(img_s, fg_weight)]
+    else:
+        coeff = edge_aware_prior(img_s, hard_s, band_s, r_s)
+        fields = np.dstack([*colour_fields(img_s, fg_weight, bg_weight), coeff])
+        inside = band_s > 0
+        for _ in range(ITERATIONS):
+            # pixels the first solve calls clearly foreground or background become samples for F and B
+            alpha_s = np.zeros(band_s.shape, np.float32)
+            trust_s = np.zeros(band_s.shape, np.float32)
+            alpha_s[inside], trust_s[inside] = solve_alpha(img_s[inside], fields[inside], with_trust=True)
+            sure = inside & (trust_s >= SAMPLE_TRUST)
+            fg_more = fg_weight + (sure & (alpha_s >= 1 - SAMPLE_SNAP))
+            bg_more = bg_weight + (sure & (alpha_s <= SAMPLE_SNAP))
+            fields = np.dstack([*colour_fields(img_s, fg_more, bg_more), coeff])
+        channels = [fields]
     band = cv2.resize(band_s, (width, height), interpolation=cv2.INTER_NEAREST)
-    return Work(w_s / width, h_s / height, np.ascontiguousarray(np.dstack(channels)), band)
+    stacked = np.dstack(channels)
+    pieces = tuple(np.ascontiguousarray(stacked[..., i : i + 4]) for i in range(0, stacked.shape[2], 4))
+    return Work(w_s / width, h_s / height, pieces, band)
+
+
+def colour_fields(img_s: np.ndarray, fg_weight: np.ndarray, bg_weight: np.ndarray) -> list[np.ndarray]:
+    """F and B pushed out from their sample pixels, and their summed local colour variance (texture)."""
+    fg, bg = extend_colours(img_s, fg_weight), extend_colours(img_s, bg_weight)
+    squares = img_s * img_s
+    spread = sum(np.maximum(extend_colours(squares, w) - c * c, 0).sum(axis=2)
+                 for w, c in ((fg_weight, fg), (bg_weight, bg)))
+    return [fg, bg, spread[..., None]]
+
+
+def edge_aware_prior(img_s: np.ndarray, hard_s: np.ndarray, band_s: np.ndarray, r_s: int) -> np.ndarray:
+    """Guided-filter coefficients of the hard mask, snapped to the photo's edges in two steps.
+
+    A wide guided filter of the hard mask moves its edge onto the photo's edges inside the band; that snapped
+    edge, filtered again with a narrow window and a small epsilon, gives the soft, edge-following prior.
+    """
+    coarse = guided_coefficients(img_s, hard_s.astype(np.float32), radius=max(1, r_s), eps=GUIDE_EPS)
+    located = np.einsum("hwc,hwc->hw", coarse[..., :3], img_s) + coarse[..., 3]
+    snapped = np.where(band_s > 0, located >= 0.5, hard_s > 0).astype(np.float32)
+    return guided_coefficients(img_s, snapped, radius=max(1, round(r_s * FINE)), eps=FINE_EPS)
 
 
 def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
@@ -80,30 +134,32 @@ def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     rows = -(-n // REMAP_COLS)
     mx = np.zeros(rows * REMAP_COLS, np.float32)
     my = np.zeros(rows * REMAP_COLS, np.float32)
-    mx[:n] = (xs + 0.5) * work.scale_x - 0.5
-    my[:n] = (ys + 0.5) * work.scale_y - 0.5
-    fields = work.fields
+    for out, at, scale in ((mx, xs, work.scale_x), (my, ys, work.scale_y)):
+        view = out[:n]
+        view[:] = at
+        view += 0.5
+        view *= scale
+        view -= 0.5
     parts = []
-    for start in range(0, fields.shape[2], 4):  # remap is fastest on 1–4 channels
-        chunk = np.ascontiguousarray(fields[..., start : start + 4])
+    for chunk in work.fields:
         out = cv2.remap(chunk, mx.reshape(rows, REMAP_COLS), my.reshape(rows, REMAP_COLS), cv2.INTER_LINEAR,
                         borderMode=cv2.BORDER_REPLICATE)
         parts.append(out.reshape(rows * REMAP_COLS, -1)[:n])
     return np.concatenate(parts, axis=1)
 
 
-def solve_alpha(colour: np.ndarray, fields: np.ndarray) -> np.ndarray:
+def solve_alpha(colour: np.ndarray, fields: np.ndarray, with_trust: bool = False) -> Any:
     """Alpha for band pixels from the colour projection and the guided filter (N float32 in [0, 1])."""
-    fg, bg, coeff = fields[:, 0:3], fields[:, 3:6], fields[:, 6:10]
+    fg, bg, spread, coeff = fields[:, 0:3], fields[:, 3:6], fields[:, 6], fields[:, 7:11]
     guided = np.einsum("ij,ij->i", coeff[:, :3], colour) + coeff[:, 3]
     diff = fg - bg
     dist2 = np.einsum("ij,ij->i", diff, diff)
     projected = np.einsum("ij,ij->i", colour - bg, diff) / (dist2 + 1e-6)
-    trust = dist2 / (dist2 + SEPARATION * SEPARATION)
+    trust = dist2 / (dist2 + SEPARATION * SEPARATION + SPREAD_K * spread)
     alpha = np.clip(trust * np.clip(projected, 0, 1) + (1 - trust) * np.clip(guided, 0, 1), 0, 1)
     alpha[alpha < SNAP] = 0.0
     alpha[alpha > 1 - SNAP] = 1.0
-    return alpha
+    return (alpha, trust) if with_trust else alpha
 
 
 def solve_foreground(colour: np.ndarray, alpha: np.ndarray, fields: np.ndarray) -> np.ndarray:
@@ -115,30 +171,48 @@ def solve_foreground(colour: np.ndarray, alpha: np.ndarray, fields: np.ndarray) 
     return solved * weight + fg * (1 - weight)
 
 
+def hard_rgba(image: np.ndarray, mask8: np.ndarray, threshold: float) -> np.ndarray:
+    """The photo with the thresholded mask as alpha (H×W×4 uint8), built without float temporaries."""
+    level = min(254, max(0, int(np.ceil(threshold * 255)) - 1))
+    _, alpha = cv2.threshold(mask8, level, 255, cv2.THRESH_BINARY)
+    rgba = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)  # several times faster than split + merge at 24 MP
+    rgba[..., 3] = alpha
+    return rgba
+
+
+def band_pixels(band: np.ndarray, free: np.ndarray | None, y0: int, rows: int) -> tuple[np.ndarray, ...]:
+    """Flat indices (within the strip) and row/column coordinates of the band pixels of one strip."""
+    strip = band[y0 : y0 + rows]
+    if free is not None:
+        strip = strip & free[y0 : y0 + rows]
+    flat = np.flatnonzero(strip)
+    ys, xs = np.divmod(flat, band.shape[1])
+    return flat, ys + y0, xs
+
+
 def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,
             free: np.ndarray | None) -> np.ndarray:
     """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere)."""
     height, width = mask8.shape
     work = prepare(image, mask8, threshold, radius, with_guided=True)
-    rgba = np.empty((height, width, 4), np.uint8)
-    rgba[..., :3] = image
-    rgba[..., 3] = np.where(mask8 >= threshold * 255, 255, 0).astype(np.uint8)
+    rgba = hard_rgba(image, mask8, threshold)
+    packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
     for y0 in range(0, height, STRIP_ROWS):
-        band = work.band[y0 : y0 + STRIP_ROWS]
-        if free is not None:
-            band = band & free[y0 : y0 + STRIP_ROWS]
-        ys, xs = np.nonzero(band)
-        if not len(ys):
+        flat, ys, xs = band_pixels(work.band, free, y0, STRIP_ROWS)
+        if not len(flat):
             continue
-        ys += y0
-        colour = image[ys, xs].astype(np.float32) / 255.0
+        colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
         fields = sample(work, ys, xs)
         alpha = solve_alpha(colour, fields)
-        rgba[ys, xs, 3] = (alpha * 255 + 0.5).astype(np.uint8)
-        if amount > 0:
-            fg = solve_foreground(colour, alpha, fields)
-            mixed = colour + amount * (fg - colour)
-            rgba[ys, xs, :3] = np.clip(mixed * 255 + 0.5, 0, 255).astype(np.uint8)
+        mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
+        if amount > 0 and mixed.any():
+            part = colour[mixed]
+            part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
+            colour[mixed] = part
+        pixels = np.empty((len(flat), 4), np.uint8)
+        pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
+        pixels[:, 3] = alpha * 255.0 + 0.5
+        packed[y0 : y0 + STRIP_ROWS].reshape(-1)[flat] = pixels.view(np.uint32).ravel()
     return rgba
 
 

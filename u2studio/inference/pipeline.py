@@ -72,12 +72,9 @@ class Pipeline(Generic[J]):
     def run(self) -> PipelineStats:
         """Process every job (or until :attr:`stop` is set); a first Ctrl+C stops pulling and drains, a second aborts."""
         s = self.stages
-        groups = [
-            self._spawn(s.loaders, self._load_loop, self._infer, s.lanes),
-            self._spawn(s.lanes, self._infer_loop, self._finish, s.finishers),
-            self._spawn(s.finishers, self._finish_loop, self._results, 1),
-        ]
-        del groups
+        self._spawn(s.loaders, self._load_loop, self._infer, s.lanes)
+        self._spawn(s.lanes, self._infer_loop, self._finish, s.finishers)
+        self._spawn(s.finishers, self._finish_loop, self._results, 1)
         interrupted = False
         while True:
             try:
@@ -100,7 +97,7 @@ class Pipeline(Generic[J]):
             raise KeyboardInterrupt
         return self.stats
 
-    def _spawn(self, count: int, loop: Callable[[], None], downstream: queue.Queue[Any], ends: int) -> list[threading.Thread]:
+    def _spawn(self, count: int, loop: Callable[[], None], downstream: queue.Queue[Any], ends: int) -> None:
         """Start ``count`` threads; when the last one returns, ``ends`` end markers go downstream."""
         remaining = [count]
         lock = threading.Lock()
@@ -119,7 +116,6 @@ class Pipeline(Generic[J]):
         threads = [threading.Thread(target=body, daemon=True, name=f"u2-{loop.__name__}") for _ in range(count)]
         for thread in threads:
             thread.start()
-        return threads
 
     def _next_job(self) -> tuple[bool, J | None]:
         with self._jobs_lock:

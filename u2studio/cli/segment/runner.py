@@ -134,7 +134,6 @@ class SegmentRun:
                 self.planner.check(job)
             except Refusal as exc:
                 self.summary.failures.append((item.label, str(exc)))
-                note(f"failed: {exc}")
                 continue
             if job.outputs:
                 yield job
@@ -159,8 +158,7 @@ class SegmentRun:
             bar.update(1)
             if isinstance(result, BaseException):
                 reason = str(result) if _names_file(result) else f"{job.source.label}: {type(result).__name__}: {result}"
-                self.summary.failures.append((job.source.label, reason))
-                bar.write(f"failed: {reason}", file=sys.stderr)
+                self.summary.failures.append((job.source.label, reason))  # listed after the summary line
             else:
                 self.summary.segmented += 1
 

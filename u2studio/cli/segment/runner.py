@@ -147,9 +147,9 @@ class SegmentRun:
         from u2studio.inference.pipeline import Pipeline, Stages
 
         lanes = engine.parallel
-        heavy = work.options.cutouts
+        helpers = max(2, lanes // 2)  # decoding and encoding a 24-MP photo each cost about an inference
         stages = Stages(work.load, work.finish, engine.forward_main, lanes=lanes, max_batch=engine.max_batch,
-                        loaders=1 if lanes <= 2 else 2, finishers=2 if heavy or lanes > 2 else 1,
+                        loaders=helpers, finishers=helpers,
                         max_in_flight=max(2, lanes + 2) if engine.max_batch == 1 else 2 * engine.max_batch)
         total = None if self.options.watch else len(planned)
         bar = tqdm(total=total, unit="img", disable=None if self.options.progress else True, file=sys.stderr)

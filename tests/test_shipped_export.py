@@ -1,4 +1,4 @@
-"""The ONNX export shipped beside the bundled weights (the frozen app has no onnx package to export with)."""
+"""The ONNX export the packaging build writes into the bundle (the frozen app has no onnx package to export with)."""
 
 from __future__ import annotations
 
@@ -9,31 +9,31 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from u2studio.core.hashing import sha256_file
 from u2studio.core.synthetic import scene
-from u2studio.inference.onnx_backend import shipped_export, shipped_paths, write_shipped_export
-from u2studio.inference.predictor import Predictor
-from u2studio.models.registry import create_model, model_config
+from u2studio.inference.onnx_backend import write_shipped_export
+from u2studio.inference.onnx_cache import OrtEngine, bundle_export, bundle_paths
+from u2studio.inference.predictor import Predictor, postprocess, preprocess
 
 
 @pytest.mark.slow
-def test_shipped_export_is_used_and_checked(bundled_weights: Path, tmp_path: Path, isolated_data_dir: Path) -> None:
-    weights = shutil.copy(bundled_weights, tmp_path / "u2netp.safetensors")
-    weights = Path(weights)
+def test_shipped_export_is_verified_and_matches_torch(bundled_weights: Path, tmp_path: Path) -> None:
+    weights = Path(shutil.copy(bundled_weights, tmp_path / "u2netp.safetensors"))
     graph, stamp = write_shipped_export(weights, tmp_path)
-    config = model_config(create_model("u2netp"))
-    assert (graph, stamp) == shipped_paths(weights, config)
-    assert shipped_export(weights, config) == graph
+    assert (graph, stamp) == bundle_paths(tmp_path, weights.name, 320)
+    digest = sha256_file(weights)
+    found = bundle_export(digest, 320, folder=tmp_path)
+    assert found is not None and found.source == graph
 
-    predictor = Predictor(weights, device="cpu")
-    assert predictor._onnx is not None
-    assert not (isolated_data_dir / "cache").exists()  # ran the shipped graph, exported nothing
-    image, truth = scene(160, 120)
+    image, _ = scene(160, 120)
+    engine = OrtEngine(found, threads=1)
+    ours = postprocess(engine.forward_main(preprocess(image, found.config)[None])[0], 120, 160)
     reference = Predictor(weights, device="cpu", backend="torch").predict(image)
-    assert np.abs(predictor.predict(image) - reference).max() < 1e-3
+    assert np.abs(ours - reference).max() < 1e-3
 
+    assert bundle_export(digest, 320) is None  # outside a frozen app no bundle is trusted
     recorded = json.loads(stamp.read_text(encoding="utf-8"))
-    stamp.write_text(json.dumps({**recorded, "torch": "0.0"}), encoding="utf-8")
-    assert shipped_export(weights, config) is None  # made by another torch: not trusted
-    stamp.write_text(json.dumps(recorded), encoding="utf-8")
-    weights.write_bytes(weights.read_bytes() + b" ")
-    assert shipped_export(weights, config) is None  # other weights: not trusted
+    graph.write_bytes(graph.read_bytes() + b"\0")
+    assert bundle_export(digest, 320, folder=tmp_path) is None  # graph changed after stamping: not trusted
+    assert bundle_export("0" * 64, 320, folder=tmp_path) is None  # other weights: not trusted
+    assert recorded["weights_sha256"] == digest

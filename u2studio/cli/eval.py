@@ -51,9 +51,28 @@ def _masks(folder: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.iterdir()) if p.is_file() and is_image_path(p)}
 
 
+def _is_cutout(path: Path) -> bool:
+    """A ``segment --cutout`` file: named ``<stem>_cutout.<ext>`` and a colour image, not a mask."""
+    if not path.stem.endswith("_cutout"):
+        return False
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return img.mode not in ("L", "1", "I;16", "I;16B", "I;16L", "I", "F")
+    except (OSError, ValueError):
+        return False  # unreadable: scored (and reported) like any other prediction
+
+
 def match_folders(pred_dir: Path, gt_dir: Path) -> Matching:
-    """Match masks by file stem; names every prediction without reference and vice versa."""
+    """Match masks by file stem (cutouts in the predictions are skipped, with a note); names every
+    prediction without reference and vice versa."""
     preds, gts = _masks(pred_dir), _masks(gt_dir)
+    cutouts = [stem for stem, path in preds.items() if _is_cutout(path)]
+    for stem in cutouts:
+        del preds[stem]
+    if cutouts:
+        print(f"skipped {len(cutouts)} cutout file(s) in {pred_dir} (<stem>_cutout.*, not masks)", file=sys.stderr)
     problems = [f"{gts[s].name}: no prediction in {pred_dir}" for s in sorted(gts.keys() - preds.keys())]
     problems += [f"{preds[s].name}: extra prediction, no reference in {gt_dir}" for s in sorted(preds.keys() - gts.keys())]
     pairs = [(s, preds[s], gts[s]) for s in sorted(preds.keys() & gts.keys())]

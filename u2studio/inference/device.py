@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import torch
+
+from u2studio.inference.hardware import cpu_threads
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -53,10 +54,12 @@ def resolve(preference: str) -> torch.device:
     return torch.device(preference)
 
 
-def configure_cpu_threads() -> int:
-    """Use all cores but one, leaving one for the UI; ``U2STUDIO_THREADS`` overrides."""
-    override = os.environ.get("U2STUDIO_THREADS")
-    threads = int(override) if override and override.isdigit() else max(1, (os.cpu_count() or 2) - 1)
+def configure_cpu_threads(keep_ui_core: bool = True) -> int:
+    """Set torch's CPU threads: all cores, or all but one when a UI shares the machine (the studio's default).
+
+    ``U2STUDIO_THREADS`` overrides both and is validated (:class:`ThreadSettingError` for 0, too many or text).
+    """
+    threads = cpu_threads(keep_ui_core)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads

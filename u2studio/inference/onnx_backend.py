@@ -1,33 +1,30 @@
-"""A CPU backend: our own model exported to ONNX once, then run by onnxruntime.
+"""Making the ONNX export of u2studio's own model (torch), for the cache in :mod:`.onnx_cache`.
 
-The export is made from u2studio's torch model (BatchNorm folded), so it
-serves every checkpoint, fine-tuned ones included. It is cached per weights
-file and input size; a failed export falls back to torch.
-
-Exporting needs the ``onnx`` package, which the frozen app leaves out; the
-packaging build therefore ships an export of the bundled model beside its
-weights (:func:`write_shipped_export`), used when its stamp matches.
+The export is made from u2studio's torch model (BatchNorm folded), so it serves every checkpoint, fine-tuned
+ones included. It is made only once the device is known to be the CPU, stored in the user's cache keyed by
+the weights' SHA-256 and :data:`EXPORT_VERSION`, and verified whenever it is read. A failed export (the frozen
+app has no ``onnx`` package) means torch runs instead; the packaging build therefore writes an export of the
+bundled weights into the bundle (:func:`write_shipped_export`), trusted only inside a frozen app.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
 from u2studio.core.atomic import atomic_write_bytes, atomic_write_text
-from u2studio.core.paths import data_dir
+from u2studio.core.hashing import sha256_file
+from u2studio.inference.onnx_cache import EXPORT_VERSION, CachedGraph, OrtEngine, bundle_paths, lookup, stamp_for, store
 from u2studio.models.config import ModelConfig
 
 log = logging.getLogger("u2studio.inference")
-EXPORT_VERSION = "1"
+__all__ = ["EXPORT_VERSION", "MapsOnly", "cached_export", "export", "try_runner", "write_shipped_export"]
 
 
 class MapsOnly(nn.Module):
@@ -44,14 +41,6 @@ class MapsOnly(nn.Module):
         return tuple(out)
 
 
-def cache_path(weights: Path, config: ModelConfig) -> Path:
-    """Where the exported graph for these weights is cached."""
-    digest = hashlib.sha256()
-    stat = weights.stat()
-    digest.update(f"{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{config}|{torch.__version__}|{EXPORT_VERSION}".encode())
-    return data_dir() / "cache" / "onnx" / f"{weights.stem}-{digest.hexdigest()[:16]}.onnx"
-
-
 def export(model: nn.Module, config: ModelConfig) -> bytes:
     """Export an eval-mode model to ONNX bytes with a dynamic batch dimension."""
     size = config.input_size
@@ -65,36 +54,17 @@ def export(model: nn.Module, config: ModelConfig) -> bytes:
     return buf.getvalue()
 
 
-def export_stamp(weights: Path, config: ModelConfig) -> dict[str, str]:
-    """What a shipped export must have been made from: these exact weights, config, torch and exporter."""
-    return {
-        "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
-        "config": str(config),
-        "torch": torch.__version__,
-        "export_version": EXPORT_VERSION,
-    }
-
-
-def shipped_paths(weights: Path, config: ModelConfig) -> tuple[Path, Path]:
-    """(graph, stamp) paths of an export shipped beside ``weights``."""
-    graph = weights.with_name(f"{weights.stem}-{config.input_size}.export.onnx")
-    return graph, graph.with_suffix(".json")
-
-
-def shipped_export(weights: Path, config: ModelConfig) -> Path | None:
-    """The export shipped beside ``weights`` if there is one and its stamp matches, else None."""
-    graph, stamp = shipped_paths(weights, config)
-    if not graph.is_file() or not stamp.is_file():
-        return None
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return graph if recorded == export_stamp(weights, config) else None
+def cached_export(model: nn.Module, config: ModelConfig, weights: Path, weights_sha256: str | None = None) -> CachedGraph:
+    """The verified cached export of ``model`` (made from ``weights``), exporting and storing it if needed."""
+    digest = weights_sha256 or sha256_file(weights)
+    found = lookup(digest, config.input_size)
+    if found is not None:
+        return found
+    return store(digest, config.to_dict(), export(model, config))
 
 
 def write_shipped_export(weights: Path, folder: Path) -> list[Path]:
-    """Export the model in ``weights`` (BatchNorm folded, as the Predictor runs it) into ``folder`` for shipping."""
+    """Export the model in ``weights`` (BatchNorm folded, as the Predictor runs it) into ``folder`` for the bundle."""
     from u2studio.models.fuse import folded_copy
     from u2studio.models.registry import create_model, model_config
     from u2studio.models.store import resolve_model
@@ -102,42 +72,18 @@ def write_shipped_export(weights: Path, folder: Path) -> list[Path]:
     entry = resolve_model(weights)
     network = create_model(entry.arch, pretrained=entry.path)
     config = model_config(network)
-    graph, stamp = shipped_paths(folder / weights.name, config)
-    atomic_write_bytes(graph, export(folded_copy(network), config))
-    atomic_write_text(stamp, json.dumps(export_stamp(weights, config), indent=2))
+    graph_bytes = export(folded_copy(network), config)
+    graph, stamp = bundle_paths(folder, weights.name, config.input_size)
+    atomic_write_bytes(graph, graph_bytes)
+    record = stamp_for(sha256_file(weights), config.input_size, config.to_dict(), graph_bytes)
+    atomic_write_text(stamp, json.dumps(record, indent=2))
     return [graph, stamp]
 
 
-class OnnxRunner:
-    """Runs the exported graph; ``__call__`` returns the sigmoid of every map as N×S×S arrays."""
-
-    def __init__(self, model: nn.Module, config: ModelConfig, weights: Path, threads: int) -> None:
-        import onnxruntime as ort
-
-        path = shipped_export(weights, config) or cache_path(weights, config)
-        if not path.is_file():
-            atomic_write_bytes(path, export(model, config))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.input_name = self.session.get_inputs()[0].name
-
-    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
-        logits = self.session.run(None, {self.input_name: np.ascontiguousarray(batch, dtype=np.float32)})
-        return [_sigmoid(t[:, 0]) for t in logits]
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """A numerically safe logistic function."""
-    return (0.5 * (np.tanh(0.5 * x) + 1.0)).astype(np.float32)
-
-
-def try_runner(model: nn.Module, config: ModelConfig, weights: Path, threads: int) -> OnnxRunner | None:
-    """An OnnxRunner, or None (with a log line) if onnxruntime is missing or the export fails."""
+def try_runner(model: nn.Module, config: ModelConfig, weights: Path, threads: int) -> OrtEngine | None:
+    """An onnxruntime engine on the cached export, or None (with a log line) if onnxruntime or the export fails."""
     try:
-        return OnnxRunner(model, config, weights, threads)
+        return OrtEngine(cached_export(model, config, weights), threads)
     except Exception as exc:  # any failure here just means: use torch
         log.info("onnxruntime backend unavailable, using torch: %s", exc)
         return None

@@ -8,19 +8,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
 from u2studio.inference import device as devices
 from u2studio.inference.fallback import device_failure, release_memory
+from u2studio.inference.onnx_cache import OrtEngine
+from u2studio.inference.preprocessing import ensure_rgb, postprocess, preprocess
 from u2studio.models.config import ModelConfig
 from u2studio.models.fuse import folded_copy
 from u2studio.models.registry import create_model, model_config
 from u2studio.models.store import ModelEntry, resolve_model
 
 log = logging.getLogger("u2studio.inference")
+__all__ = ["Prediction", "Predictor", "ensure_rgb", "postprocess", "preprocess"]
 MPS_TOLERANCE = 1e-2
 
 
@@ -31,52 +33,6 @@ class Prediction:
     mask: np.ndarray
     sides: tuple[np.ndarray, ...]
     side_names: tuple[str, ...]
-
-
-def ensure_rgb(image: np.ndarray) -> np.ndarray:
-    """Accept H×W, H×W×1, H×W×3 or H×W×4 uint8 and return H×W×3 uint8."""
-    if not isinstance(image, np.ndarray):
-        raise TypeError(f"expected a numpy array, got {type(image).__name__}")
-    if image.dtype != np.uint8:
-        raise TypeError(f"expected uint8 pixels, got {image.dtype}")
-    if image.ndim == 2:
-        return np.repeat(image[:, :, None], 3, axis=2)
-    if image.ndim == 3 and image.shape[2] == 1:
-        return np.repeat(image, 3, axis=2)
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image
-    if image.ndim == 3 and image.shape[2] == 4:
-        return np.ascontiguousarray(image[:, :, :3])
-    raise ValueError(f"expected an H×W, H×W×3 or H×W×4 image, got shape {image.shape}")
-
-
-def preprocess(image: np.ndarray, config: ModelConfig) -> np.ndarray:
-    """Resize and normalise one image into a 3×S×S float32 array, as the official test code does."""
-    rgb = ensure_rgb(image)
-    if rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        raise ValueError("the image has no pixels")
-    size = config.input_size
-    shrinking = rgb.shape[0] > size or rgb.shape[1] > size
-    resized = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    arr = resized.astype(np.float32)
-    if config.scale == "max":
-        arr /= max(float(arr.max()), 1e-6)
-    else:
-        arr /= 255.0
-    arr -= np.asarray(config.mean, dtype=np.float32)
-    arr /= np.asarray(config.std, dtype=np.float32)
-    return np.ascontiguousarray(arr.transpose(2, 0, 1))
-
-
-def postprocess(prob: np.ndarray, height: int, width: int, min_max: bool = True) -> np.ndarray:
-    """Min–max normalise a probability map and resize it back to the image's size."""
-    out = prob.astype(np.float32, copy=True)
-    if min_max:
-        low, high = float(out.min()), float(out.max())
-        out = (out - low) / (high - low) if high - low > 1e-8 else np.zeros_like(out)
-    if out.shape != (height, width):
-        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR)
-    return np.clip(out, 0.0, 1.0)
 
 
 def main_logits(outputs: object, config: ModelConfig) -> list[torch.Tensor]:
@@ -95,6 +51,8 @@ class Predictor:
     model: ``auto`` uses onnxruntime on an export of this very model when it is
     available (faster on small CPUs) and torch otherwise. ``on_notice`` receives
     human-readable notes, such as a fall-back from the GPU to the CPU.
+    ``keep_ui_core`` leaves one core to a UI that shares the machine (the studio);
+    batch commands pass False and use every core.
     """
 
     def __init__(
@@ -104,28 +62,38 @@ class Predictor:
         min_max: bool = True,
         backend: str = "auto",
         on_notice: Callable[[str], None] | None = None,
+        keep_ui_core: bool = True,
     ) -> None:
+        if backend not in ("auto", "torch", "onnx"):
+            raise ValueError(f"unknown backend {backend!r}; choose auto, torch or onnx")
         self.entry: ModelEntry = resolve_model(model)
         self.min_max = min_max
         self._notice = on_notice or (lambda text: log.warning(text))
-        self.threads = devices.configure_cpu_threads()
+        self.threads = devices.configure_cpu_threads(keep_ui_core)
         network = create_model(self.entry.arch, pretrained=self.entry.path)
         self.config: ModelConfig = model_config(network)
         self._cpu_model = folded_copy(network)
-        self._onnx = None
-        if backend not in ("auto", "torch", "onnx"):
-            raise ValueError(f"unknown backend {backend!r}; choose auto, torch or onnx")
-        if backend != "torch":
-            from u2studio.inference.onnx_backend import try_runner
-
-            self._onnx = try_runner(self._cpu_model, self.config, self.entry.path, self.threads)
-            if self._onnx is None and backend == "onnx":
-                raise RuntimeError("the onnxruntime backend is not available here")
-        self.device = devices.resolve(device)
+        self._backend_choice = backend
+        self._onnx: OrtEngine | None = None
+        self._onnx_tried = False
+        self.device = devices.resolve(device)  # first the device: an export is made only for the CPU
         self._model = self._cpu_model
         self._checked_mps = False
         if self.device.type != "cpu":
             self._model = folded_copy(network).to(self.device)
+        elif backend != "torch":
+            self._ensure_onnx()
+            if self._onnx is None and backend == "onnx":
+                raise RuntimeError("the onnxruntime backend is not available here")
+
+    def _ensure_onnx(self) -> None:
+        """Open the onnxruntime engine on the cached export once (exporting it if needed), unless torch was asked."""
+        if self._onnx_tried or self._backend_choice == "torch":
+            return
+        self._onnx_tried = True
+        from u2studio.inference.onnx_backend import try_runner
+
+        self._onnx = try_runner(self._cpu_model, self.config, self.entry.path, self.threads)
 
     @property
     def name(self) -> str:
@@ -163,15 +131,35 @@ class Predictor:
             return f"torch-{self.device.type}"
         return "onnxruntime" if self._onnx is not None else "torch-cpu"
 
+    @property
+    def onnx_engine(self) -> OrtEngine | None:
+        """The onnxruntime engine running the CPU path, if there is one."""
+        return self._onnx
+
+    @property
+    def max_batch(self) -> int:
+        """How many images one forward should take: a batch on an accelerator, one at a time on the CPU."""
+        if self.device.type != "cuda":
+            return 1
+        return 8 if self.config.input_size <= 512 else 2
+
+    def forward_main(self, batch: np.ndarray) -> np.ndarray:
+        """The main map's sigmoid for an N×3×S×S batch (N×S×S float32)."""
+        return self.forward(batch)[self.config.main_output]
+
     def _run_cpu(self, tensor: torch.Tensor) -> list[np.ndarray]:
+        self._ensure_onnx()
         if self._onnx is not None:
-            return self._onnx(tensor.numpy())
+            return self._onnx.forward(tensor.numpy())
         return self._run(self._cpu_model, tensor, torch.device("cpu"))
 
     def _run(self, network: nn.Module, tensor: torch.Tensor, device: torch.device) -> list[np.ndarray]:
         dtype = devices.autocast_dtype(device)
         with torch.inference_mode():
-            x = tensor.to(device)
+            if device.type == "cuda":  # pinned host memory lets the copy overlap the previous batch's work
+                x = tensor.pin_memory().to(device, non_blocking=True)
+            else:
+                x = tensor.to(device)
             if dtype is not None:
                 with torch.autocast(device.type, dtype=dtype):
                     raw = network(x)

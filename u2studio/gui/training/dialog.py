@@ -15,17 +15,16 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from u2studio.gui.common.folder_field import FolderField
 from u2studio.gui.training.recipe import Recipe
 
 AUTO, EPOCHS, STEPS = "as the recipe decides", "epochs", "steps"
@@ -63,14 +62,7 @@ class FineTuneDialog(QDialog):
         self.setWindowTitle("Fine-tune")
         self.setObjectName("fine_tune_dialog")
         self.recipe = recipe
-        self.dataset = QLineEdit(dataset)
-        self.dataset.setPlaceholderText("dataset folder (im/ + gt/, or a u2studio dataset)")
-        browse = QPushButton("…")
-        browse.setFixedWidth(max(28, browse.sizeHint().width()))  # never narrower than its text
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.dataset)
-        row.addWidget(browse)
+        self.dataset = FolderField(dataset, "dataset folder (im/ + gt/, or a u2studio dataset)", "Dataset folder")
         self.arch = QComboBox()
         self.arch.addItems(recipe.options("arch", ["u2netp", "u2net", "isnet"]))
         self.arch.setCurrentText("u2netp")
@@ -108,7 +100,7 @@ class FineTuneDialog(QDialog):
         self.offers_others = bool(others) and "unlabeled" in recipe.defaults  # a trainer with --unlabeled
         self.use_others.setVisible(self.offers_others)
         form = QFormLayout()
-        form.addRow("Dataset", row)
+        form.addRow("Dataset", self.dataset)
         form.addRow("Model", self.arch)
         form.addRow("Start from", self.init)
         form.addRow("Train for", length_row)
@@ -145,11 +137,6 @@ class FineTuneDialog(QDialog):
         self.length.setEnabled(unit != AUTO)
         default = self._default(unit)
         self.length.setValue(default if isinstance(default, int) else (100 if unit == STEPS else 10))
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Dataset folder", self.dataset.text())
-        if folder:
-            self.dataset.setText(folder)
 
     def _accept_if_valid(self) -> None:
         if not self.dataset.text() or not Path(self.dataset.text()).is_dir():

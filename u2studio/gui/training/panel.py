@@ -7,12 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from u2studio.core.atomic import atomic_write_bytes
 from u2studio.core.installed import install_run_checkpoint
 from u2studio.core.paths import data_dir, safe_model_name
 from u2studio.core.run_report import RunReport, RunReportError, read_run_report
+from u2studio.gui.common.folder_field import FolderField
 from u2studio.gui.training.dialog import FineTuneChoice, FineTuneDialog
 from u2studio.gui.training.loss_plot import LossPlot
 from u2studio.gui.training.process import TrainingProcess, TrainingRequest
@@ -42,14 +43,7 @@ class TrainingPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.process = TrainingProcess(self)
-        self.dataset = QLineEdit()
-        self.dataset.setPlaceholderText("dataset folder (im/ + gt/)")
-        browse = QPushButton("…")
-        browse.setFixedWidth(max(28, browse.sizeHint().width()))  # never narrower than its text
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.dataset)
-        row.addWidget(browse)
+        self.dataset = FolderField("", "dataset folder (im/ + gt/)", "Dataset folder")
         self.start_button = QPushButton("Fine-tune…")
         self.start_button.setToolTip("Choose how to fine-tune on this dataset")
         self.cancel_button = QPushButton("Cancel")
@@ -66,7 +60,7 @@ class TrainingPanel(QWidget):
         self.results = ResultsView()
         self.results.hide()
         column = QVBoxLayout(self)
-        column.addLayout(row)
+        column.addWidget(self.dataset)
         column.addLayout(buttons)
         column.addWidget(self.progress)
         column.addWidget(self.plot)
@@ -89,11 +83,6 @@ class TrainingPanel(QWidget):
         self.process.epoch_done.connect(self._on_epoch)
         self.process.notice.connect(lambda text: self.message.emit(text, False))
         self.process.finished.connect(self._on_finished)
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Dataset folder", self.dataset.text())
-        if folder:
-            self.dataset.setText(folder)
 
     def open_dialog(self, dataset: str | None = None, others: tuple[Path, ...] = ()) -> FineTuneDialog | None:
         """Show the Fine-tune dialog (window-modal, not blocking), pre-filled with ``dataset`` or the panel's.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from u2studio.cli.argtypes import bounded_float
 from u2studio.core.cutout import EDGE_MODES, CutoutSettings, parse_bg_color
 from u2studio.core.cutout.output import FORMATS, CutoutFormat
 
@@ -15,24 +16,8 @@ def _bg_color(text: str) -> tuple[int, int, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _amount(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"the amount must be within 0..1, not {value}")
-    return value
-
-
-def _radius(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 100.0:
-        raise argparse.ArgumentTypeError(f"the feather radius must be within 0..100 px, not {value}")
-    return value
+_amount = bounded_float("amount", 0.0, 1.0)
+_radius = bounded_float("feather radius", 0.0, 100.0, " px")
 
 
 def add_cutout_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from u2studio.cli.argtypes import bounded_float
 from u2studio.cli.cutout_args import add_cutout_arguments, cutout_options
 from u2studio.core.cutout import CutoutSettings
 
@@ -67,15 +68,7 @@ def parse_shard(text: str) -> Shard:
     return Shard(index, count)
 
 
-def parse_threshold(text: str) -> float:
-    """A threshold within 0..1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"the threshold must be within 0..1, not {value}")
-    return value
+parse_threshold = bounded_float("threshold", 0.0, 1.0)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

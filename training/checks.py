@@ -118,6 +118,8 @@ def check_resume(run_dir: Path, args: argparse.Namespace, hashes: dict[str, str]
     meta: dict[str, Any] = read_metadata(last)
     differences: list[str] = []
     for key, attr in _SAME_SETTINGS:
+        if getattr(args, attr) is None:
+            continue  # not given: the recipe decides, as it did for the run
         if key in meta and meta[key] != getattr(args, attr):
             differences.append(f"--{attr.replace('_', '-')} {getattr(args, attr)!r} (the run used {meta[key]!r})")
     if "train_size" in meta and (meta["train_size"], meta.get("train_crop")) != sizes:

@@ -157,6 +157,8 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1, help="OMP threads of each run (1 is fastest on a busy machine)")
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: a new temporary one)")
     p.add_argument("--table", type=Path, default=None, help="only print the table of an earlier results.json")
+    p.add_argument("--weights", choices=("best", "last"), default="best",
+                   help="score RUN/best.safetensors (what the studio installs, after the guard) or RUN/last (the recipe alone)")
     args = p.parse_args()
     if not (args.data / "images").is_dir() or not (args.data / "masks").is_dir():
         raise SystemExit(f"{args.data}: expected images/ and masks/")
@@ -185,7 +187,7 @@ def main() -> int:
                         key = (test_dir.name, fold)
                         if key not in baselines:
                             baselines[key] = evaluate("u2netp", test_dir, test_stems)
-                        after = evaluate(str(out / "best.safetensors"), test_dir, test_stems)
+                        after = evaluate(str(out / f"{args.weights}.safetensors"), test_dir, test_stems)
                         rows.append({"scenario": scenario, "test": label, "fold": fold, "seed": seed, "wall_s": wall,
                                      "accepted": bool(verdict["accepted"]), "decision": verdict["decision"],
                                      "before": baselines[key], "after": after})

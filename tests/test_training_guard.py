@@ -104,19 +104,22 @@ def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_pa
     guard = events[kinds.index("guard")]
     verdict = json.loads((run / "best.json").read_text())
     assert verdict["accepted"] is False and guard["accepted"] is False and verdict["decision"].startswith("Declined")
-    assert verdict["n_val"] == 3 and verdict["n_train"] == 5 and len(verdict["heldout"]) == 3
-    assert verdict["n_unlabeled"] == 1 and (run / "pseudo" / "00000.png").is_file()
+    # the default protocol: 2 folds of 4 pairs, so all 8 pairs judged; declined, so no refit ran
+    assert verdict["n_val"] == 8 and verdict["n_train"] == 4 and len(verdict["heldout"]) == 8
+    assert verdict["protocol"] == {"folds": 2, "refit": False, "fold_train": [4, 4], "pairs": 8}
+    assert verdict["n_unlabeled"] == 1 and (run / "folds" / "0" / "pseudo" / "00000.png").is_file()
     assert verdict["checkpoint"]["weights"] == "starting" and verdict["recipe"]["lr"] == 0.05
+    assert not (run / "last.safetensors").exists()  # nothing was trained on every pair
     for entry in verdict["heldout"]:
         for key in ("image", "before", "after"):
             assert (run / entry[key]).is_file()
     from u2studio.models.registry import create_model
 
     start = create_model("u2netp", pretrained=True).state_dict()
-    best, last = load_file(str(run / "best.safetensors")), load_file(str(run / "last.safetensors"))
+    best, last = load_file(str(run / "best.safetensors")), load_file(str(run / "folds" / "0" / "last.safetensors"))
     assert best.keys() == start.keys()
     assert all(torch.equal(best[k], start[k]) for k in start)  # bit-equal to the starting weights
-    assert not all(torch.equal(last[k], start[k]) for k in start)  # while training really changed them
+    assert not all(torch.equal(last[k], start[k]) for k in start)  # while training (fold 1) really changed them
 
 
 def test_recipe_defaults_and_schedule() -> None:

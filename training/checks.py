@@ -20,7 +20,7 @@ from u2studio.core.imageio import ImageLoadError, load_image, load_mask
 from .data import IMAGE_DIRS, MASK_DIRS, DataError, Sample
 
 RUN_FILES = ("state.pt", "last.safetensors", "last.json", "best.safetensors", "best.json",
-             "gt_encoder.safetensors", "gt_encoder.json", "loss.png", "metrics.png")
+             "gt_encoder.safetensors", "gt_encoder.json", "loss.png", "metrics.png", "folds")
 MIN_PAIRS = 2
 _SHOWN = 5
 

@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", choices=["cosine", "constant"], default=None,
                    help="learning-rate schedule (default: cosine with warm-up fine-tuning, constant from scratch)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps (default 0.1 fine-tuning)")
-    p.add_argument("--freeze", choices=["encoder", "none"], default=None,
+    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input"], default=None,
                    help="layers that do not train (default: encoder when fine-tuning, none from scratch)")
     p.add_argument("--l2sp", type=float, default=None, help="L2-SP weight toward the starting weights (default 0)")
     p.add_argument("--augment", choices=["finetune", "paper"], default="finetune",
@@ -46,6 +46,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-percent", type=float, default=None,
                    help="validation share: fine-tuning 25 (at least 3 pairs, by content hash); from scratch 10 (by stem hash)")
     p.add_argument("--val-count", type=int, default=None, help="exactly this many validation pairs")
+    p.add_argument("--folds", type=int, default=None,
+                   help="fine-tuning: judge the recipe by K-fold cross-validation over every pair (default: up to 3 "
+                        "folds of at least 3 pairs; 1 = a single held-out split, the default with --val-percent/--val-count)")
+    p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
+                   help="fine-tuning: when the guard accepts, train the installed model on every pair (default on)")
     p.add_argument("--val-before", action="store_true", help="validate the initial weights before training")
     p.add_argument("--interm-sup", action="store_true", help="IS-Net intermediate supervision with the GT encoder")
     p.add_argument("--gt-epochs", type=int, default=20, help="epoch cap of the GT encoder phase")
@@ -92,6 +97,10 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--max-steps must be at least 1"
     if args.val_count is not None and args.val_count < 1:
         return "--val-count must be at least 1"
+    if args.folds is not None and args.folds < 1:
+        return "--folds must be at least 1"
+    if args.folds is not None and args.folds > 1 and not args.refit:
+        return "--no-refit installs the weights trained on one split: it needs --folds 1"
     if args.val_percent is not None and not 0 <= args.val_percent < 100:
         return "--val-percent must be in [0, 100)"
     if args.lr is not None and not args.lr > 0:

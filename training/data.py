@@ -161,6 +161,29 @@ def guard_split(samples: list[Sample], share: float = 0.25, minimum: int = 3, co
     return [replace(s, split="val" if id(s) in val else "train") for s in samples]
 
 
+MAX_FOLDS = 3
+
+
+def default_folds(n: int) -> int:
+    """Cross-validation folds for ``n`` pairs: as many as keep at least 3 pairs in each, at most ``MAX_FOLDS``."""
+    return max(1, min(MAX_FOLDS, n // 3))
+
+
+def cv_folds(samples: list[Sample], k: int) -> list[list[Sample]]:
+    """``k`` splits of the same pairs, each holding out a different fold (``split="val"``) and training on the rest.
+
+    Pairs are ordered by content hash (as ``guard_split``) and dealt round-robin, so the folds differ
+    in size by at most one and the assignment follows the images' bytes, not their names.
+    """
+    if k < 2:
+        raise DataError("cross-validation needs at least 2 folds")
+    if len(samples) < 2 * k:
+        raise DataError(f"{k} folds need at least {2 * k} usable pairs; the data has {len(samples)}")
+    order = sorted(samples, key=lambda s: (content_key(s), s.stem, s.dataset))
+    fold_of = {id(s): i % k for i, s in enumerate(order)}
+    return [[replace(s, split="val" if fold_of[id(s)] == f else "train") for s in order] for f in range(k)]
+
+
 def dataset_hashes(samples: list[Sample]) -> dict[str, str]:
     """One SHA-256 per dataset folder over its (split, stem, image bytes, mask bytes)."""
     digests: dict[str, Any] = {}

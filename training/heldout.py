@@ -38,6 +38,17 @@ class Evaluation:
     metrics: dict[str, float]
     ious: list[float]
     thumbs: list[np.ndarray] = field(repr=False)
+    scores: Any = field(default=None, repr=False)  # the meters' per-image state (``Scores.state()``), for merging
+
+
+def merge(parts: list[Evaluation]) -> Evaluation:
+    """One Evaluation over the concatenated pairs of ``parts`` (cross-validation folds), exactly as if scored together."""
+    combined, ious, thumbs = Scores(), [], []
+    for part in parts:
+        combined.absorb(part.scores)
+        ious.extend(part.ious)
+        thumbs.extend(part.thumbs)
+    return Evaluation(combined.results(), ious, thumbs, combined.state())
 
 
 def thumb_size(height: int, width: int, side: int = THUMB_SIDE) -> tuple[int, int]:
@@ -75,13 +86,13 @@ def evaluate_heldout(
     finally:
         model.train(was_training)
     if not sharded or info is None:
-        return Evaluation(scores.results(), ious, thumbs)
+        return Evaluation(scores.results(), ious, thumbs, scores.state())
     combined, all_ious, all_thumbs = Scores(), [], []
     for state, part_ious, part_thumbs in gather_to_all(info, (scores.state(), ious, thumbs)):
         combined.absorb(state)
         all_ious.extend(part_ious)
         all_thumbs.extend(part_thumbs)
-    return Evaluation(combined.results(), all_ious, all_thumbs)
+    return Evaluation(combined.results(), all_ious, all_thumbs, combined.state())
 
 
 def write_heldout(run_dir: Path, dataset: ValDataset, before: Evaluation, after: Evaluation) -> list[dict[str, str]]:

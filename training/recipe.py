@@ -82,6 +82,14 @@ def resolve(args: argparse.Namespace, finetune: bool, n_train: int, world: int =
                   args.l2sp if args.l2sp is not None else 0.0, augment, args.batch_size)
 
 
+def single_split(args: argparse.Namespace) -> bool:
+    """Whether a fine-tune is judged on one held-out split (``--folds 1``, or an explicit ``--val-percent`` /
+    ``--val-count``, or ``--no-refit``) rather than by cross-validation over every pair (``training.finetune``)."""
+    if args.folds is not None:
+        return int(args.folds) == 1
+    return args.val_count is not None or args.val_percent is not None or not args.refit
+
+
 def lr_factor(recipe: Recipe, step: int) -> float:
     """The learning-rate multiplier at optimiser step ``step`` (0-based) of the schedule."""
     total = recipe.total_steps
@@ -94,16 +102,29 @@ def lr_factor(recipe: Recipe, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+FREEZE_MODES = ("encoder", "none", "decoder", "input")
+
+
 def apply_freeze(model: nn.Module, freeze: str) -> int:
-    """Stop gradients into the encoder stages (``freeze="encoder"``); returns the trainable parameter count."""
+    """Stop gradients into part of the network; returns the trainable parameter count.
+
+    ``encoder``: stage1–stage6 frozen (the decoder, side and fuse convolutions train); ``decoder``:
+    only the encoder trains; ``input``: only the first stage (full-resolution, low-level features)
+    trains; ``none``: everything trains.
+    """
+    if freeze not in FREEZE_MODES:
+        raise ValueError(f"--freeze must be one of {', '.join(FREEZE_MODES)}, got {freeze!r}")
+    for name in ENCODER_STAGES:
+        if getattr(model, name, None) is None:
+            raise ValueError(f"--freeze {freeze}: {type(model).__name__} has no {name}")
     if freeze == "encoder":
         for name in ENCODER_STAGES:
-            stage = getattr(model, name, None)
-            if stage is None:
-                raise ValueError(f"--freeze encoder: {type(model).__name__} has no {name}")
-            stage.requires_grad_(False)
-    elif freeze != "none":
-        raise ValueError(f"--freeze must be encoder or none, got {freeze!r}")
+            getattr(model, name).requires_grad_(False)
+    elif freeze in ("decoder", "input"):
+        keep = ENCODER_STAGES if freeze == "decoder" else ENCODER_STAGES[:1]
+        for name, child in model.named_children():
+            if name not in keep:
+                child.requires_grad_(False)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 

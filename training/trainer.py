@@ -18,7 +18,7 @@ from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, dis
 from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
-from .recipe import FT_SIZES, L2SP, apply_freeze, lr_factor, resolve
+from .recipe import FT_SIZES, L2SP, apply_freeze, lr_factor, resolve, single_split
 from .interm import gt_masks_for, train_gt_encoder
 from .losses import get_loss
 from .progress import Reporter, plot_curves
@@ -43,21 +43,31 @@ class NonFiniteLoss(RuntimeError):
 class Run:
     """Everything one training process needs, built from the parsed arguments."""
 
-    def __init__(self, args: argparse.Namespace, info: D.DistInfo, device: torch.device, report: Reporter) -> None:
+    def __init__(
+        self, args: argparse.Namespace, info: D.DistInfo, device: torch.device, report: Reporter,
+        samples: list[Sample] | None = None, run_dir: Path | None = None, phase: str | None = None,
+    ) -> None:
+        """One training. ``samples`` (already checked, with their splits), ``run_dir`` and ``phase`` come from
+        the cross-validated fine-tune (``training.finetune``); without them this is the whole run in ``--out``,
+        judged by the single held-out guard."""
         self.args, self.info, self.device, self.report = args, info, device, report
-        self.run_dir = Path(args.out)
+        self.run_dir = Path(run_dir or args.out)
+        self.phase, self.judge = phase, samples is None
         self.config = CONFIGS[args.arch]
         if args.best_metric not in available_metrics():
             raise ValueError(f"--best-metric {args.best_metric} is not available (have {', '.join(sorted(available_metrics()))})")
         if args.interm_sup and args.arch != "isnet":
             raise ValueError("--interm-sup is IS-Net's intermediate supervision; use it with --arch isnet")
-        C.validate_folders(args.data.split(","), lambda text: report.event("notice", message=text))
+        if samples is None:
+            C.validate_folders(args.data.split(","), lambda text: report.event("notice", message=text))
         seed_everything(args.seed, args.deterministic)
         model, self.finetune = build_model(args.arch, args.init)
         self.sizes = sizes_for(self.config, args.size, args.crop, FT_SIZES.get(args.arch) if self.finetune else None)
-        samples = self.split_samples()
-        C.validate_samples(samples)
-        C.prepare_run_folder(self.run_dir, args.resume, getattr(args, "overwrite", False), info.is_main, tuple(args.data.split(",")))
+        if samples is None:
+            samples = self.split_samples()
+            C.validate_samples(samples)
+        if self.judge:  # a fold or refit lives in the folder training.finetune has already prepared
+            C.prepare_run_folder(self.run_dir, args.resume, getattr(args, "overwrite", False), info.is_main, tuple(args.data.split(",")))
         self.train_samples = [s for s in samples if s.split == "train"]
         self.val_samples = [s for s in samples if s.split == "val"]
         self.hashes = dataset_hashes(samples) if info.is_main else {}
@@ -89,6 +99,7 @@ class Run:
         self.optimizer = make_optimizer(self.model, self.lr)
         self.loss_fn = get_loss(self.recipe.loss)
         self.baseline: Evaluation | None = None
+        self.after: Evaluation | None = None
         self.gt_encoder: nn.Module | None = None
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
         self.best: float | None = None
@@ -298,7 +309,7 @@ class Run:
         args = self.args
         if args.resume:
             C.check_resume(self.run_dir, args, self.hashes, (self.sizes.size, self.sizes.crop))
-        if self.finetune:  # the starting weights on the held-out pairs, before anything trains (sharded over ranks)
+        if self.finetune and self.val_samples:  # the starting weights on the held-out pairs, before training (sharded)
             self.baseline = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers, self.info)
         resumed = self.restore() if args.resume else False
         if args.resume and not resumed:
@@ -310,6 +321,7 @@ class Run:
             batch_size=args.batch_size, size=self.sizes.size, crop=self.sizes.crop, train=len(self.train_samples),
             val=len(self.val_samples), device=str(self.device), world=self.info.world, resumed=resumed,
             epoch=self.epoch, step=self.global_step, bn_frozen=self.bn_frozen, sync_bn=self.sync_bn, run_dir=self.run_dir,
+            steps=self.recipe.steps, phase=self.phase,
         )
         if self.baseline is not None:
             self.report.event("baseline", metrics={**self.baseline.metrics, "IoU": float(sum(self.baseline.ious) / len(self.baseline.ious))})
@@ -323,8 +335,12 @@ class Run:
             self.finish_epoch(complete)
             if not complete:
                 break
-        if self.finetune:
+        if self.finetune and self.judge:
             self.guard()
+        elif self.finetune and self.baseline is not None:  # a fold: its verdict is the cross-validation's
+            self.after = evaluate_heldout(self.model, self.val_ds, self.config, self.device, args.workers, self.info)
+        if not self.judge:
+            return
         self.report.event("done", epoch=self.epoch, step=self.global_step, best=self.best, metric=args.best_metric, run_dir=self.run_dir)
 
 
@@ -335,7 +351,12 @@ def main(args: argparse.Namespace) -> int:
     report = Reporter(args.progress_json, enabled=info.is_main)
     try:
         device = pick_device(args.device, info.local_rank)
-        Run(args, info, device, report).run()
+        if args.init != "scratch" and (args.refit or not single_split(args)):
+            from .finetune import fine_tune
+
+            fine_tune(args, info, device, report)
+        else:
+            Run(args, info, device, report).run()
         return EXIT_OK
     except NonFiniteLoss as exc:
         report.close_bar()

@@ -143,8 +143,11 @@ class TrainingPanel(QWidget):
         self.total_epochs = epochs if isinstance(epochs, int) and epochs > 0 else 1
         self.progress.setRange(0, self.total_steps or self.total_epochs)
         self.progress.setValue(0)
-        counts = f"training on {event.get('train', '?')} pairs, judging on {event.get('val', '?')} held-out pairs"
-        self.status.setText(counts)
+        counts = f"training on {event.get('train', '?')} pairs"
+        if event.get("val"):
+            counts += f", judging on {event.get('val')} held-out pairs"
+        phase = event.get("phase")  # the cross-validated fine-tune: "fold 1/3", ..., "refit on every pair"
+        self.status.setText(f"{phase}: {counts}" if isinstance(phase, str) and phase else counts)
 
     def _on_step(self, epoch: int, step: int, loss: float) -> None:
         self.plot.add(loss)

@@ -1,0 +1,87 @@
+"""The cross-validated fine-tune (training/finetune.py): folds by content, every pair judged, the refit, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from u2studio.core.imageio import save_png
+from u2studio.core.synthetic import scene
+from u2studio.training.data import cv_folds, default_folds, discover
+
+from test_training_run import REPO, env, train
+
+RUN = ["--arch", "u2netp", "--init", "bundled", "--size", "96", "--crop", "80", "--steps", "2", "--batch-size", "2",
+       "--device", "cpu", "--deterministic", "--progress-json"]
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seven generated scenes the bundled model segments imperfectly (so a short fine-tune helps)."""
+    root = tmp_path_factory.mktemp("cv")
+    for index in range(7):
+        image, mask = scene(96, 80, seed=200 + index)
+        save_png(root / "im" / f"s{index}.png", image)
+        save_png(root / "gt" / f"s{index}.png", mask)
+    return root
+
+
+def test_folds_deal_pairs_by_content_and_judge_each_once(pairs: Path) -> None:
+    samples = discover(pairs)
+    assert [default_folds(n) for n in (4, 5, 6, 8, 9, 12, 40)] == [1, 1, 2, 2, 3, 3, 3]
+    folds = cv_folds(samples, 2)
+    held = [sorted(s.stem for s in fold if s.split == "val") for fold in folds]
+    assert sorted(held[0] + held[1]) == [f"s{i}" for i in range(7)] and {len(h) for h in held} == {3, 4}
+    for fold in folds:  # every fold trains on exactly the pairs it does not judge
+        assert {s.stem for s in fold if s.split == "train"} == {s.stem for s in samples} - {s.stem for s in fold if s.split == "val"}
+    assert cv_folds(list(reversed(samples)), 2) == folds  # the order of discovery does not matter
+
+
+@pytest.mark.slow
+def test_accepted_fine_tune_is_refit_on_every_pair(pairs: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    _, events, _ = train("--data", str(pairs), "--out", str(run), *RUN)
+    starts = [e for e in events if e["event"] == "start"]
+    assert [e["phase"] for e in starts] == ["fold 1/2", "fold 2/2", "refit on every pair"]
+    assert [(e["train"], e["val"]) for e in starts] == [(3, 4), (4, 3), (7, 0)]
+    verdict = json.loads((run / "best.json").read_text())
+    assert verdict["accepted"] is True, verdict["decision"]
+    assert verdict["n_val"] == 7 and verdict["n_train"] == 7 and len(verdict["per_image"]) == 7
+    assert verdict["protocol"] == {"folds": 2, "refit": True, "fold_train": [3, 4], "pairs": 7}
+    assert "Cross-validated over 2 folds" in verdict["decision"] and "all 7 pairs" in verdict["decision"]
+    best, refit = load_file(str(run / "best.safetensors")), load_file(str(run / "last.safetensors"))
+    assert all(torch.equal(best[k], refit[k]) for k in best)  # the installed model is the refit
+    fold = load_file(str(run / "folds" / "0" / "last.safetensors"))
+    assert not all(torch.equal(best[k], fold[k]) for k in best)
+    assert [e["event"] for e in events][-3:] == ["guard", "checkpoint", "done"]
+
+
+@pytest.mark.slow
+def test_killed_cross_validation_resumes_to_the_same_model(pairs: Path, tmp_path: Path) -> None:
+    straight = tmp_path / "straight"
+    train("--data", str(pairs), "--out", str(straight), *RUN)
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "u2studio", "train", "--data", str(pairs), "--out", str(killed), *RUN]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env(), cwd=REPO)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # killed as the second fold starts: fold 1 is finished, nothing else
+        if line.startswith("{") and json.loads(line).get("phase") == "fold 2/2":
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL and not (killed / "best.json").exists()
+    code, refused, _ = train("--data", str(pairs), "--out", str(killed), *RUN, check=False)
+    assert code == 2 and "--resume" in refused[-1]["message"]  # never mixes two runs silently
+    _, events, _ = train("--data", str(pairs), "--out", str(killed), *RUN, "--resume")
+    assert [e["resumed"] for e in events if e["event"] == "start"][0] is True
+    a, b = load_file(str(straight / "best.safetensors")), load_file(str(killed / "best.safetensors"))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    assert json.loads((straight / "best.json").read_text())["after"] == json.loads((killed / "best.json").read_text())["after"]

@@ -58,7 +58,13 @@ def test_accepted_fine_tune_is_refit_on_every_pair(pairs: Path, tmp_path: Path) 
     assert verdict["protocol"] == {"folds": 2, "refit": True, "fold_train": [3, 4], "pairs": 7}
     assert "Cross-validated over 2 folds" in verdict["decision"] and "all 7 pairs" in verdict["decision"]
     best, refit = load_file(str(run / "best.safetensors")), load_file(str(run / "last.safetensors"))
-    assert all(torch.equal(best[k], refit[k]) for k in best)  # the installed model is the refit
+    from u2studio.models.registry import create_model
+
+    start = create_model("u2netp", pretrained=True).state_dict()
+    # the installed model is the refit, halfway back to the starting weights (the recipe's weight-space ensemble)
+    assert verdict["recipe"]["interpolate"] == 0.5
+    assert all(torch.allclose(best[k], start[k] + 0.5 * (refit[k] - start[k]), atol=1e-6) for k in best if best[k].is_floating_point())
+    assert not all(torch.equal(best[k], refit[k]) for k in best)
     fold = load_file(str(run / "folds" / "0" / "last.safetensors"))
     assert not all(torch.equal(best[k], fold[k]) for k in best)
     assert [e["event"] for e in events][-3:] == ["guard", "checkpoint", "done"]

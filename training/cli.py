@@ -27,6 +27,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps (default 0.1 fine-tuning)")
     p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input"], default=None,
                    help="layers that do not train (default: encoder when fine-tuning, none from scratch)")
+    p.add_argument("--interpolate", type=float, default=None,
+                   help="fine-tuning: the model kept is start + A·(trained − start), a weight-space ensemble with the "
+                        "starting weights (default 0.5 fine-tuning, 1 from scratch)")
     p.add_argument("--l2sp", type=float, default=None, help="L2-SP weight toward the starting weights (default 0)")
     p.add_argument("--augment", choices=["finetune", "paper"], default="finetune",
                    help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune) or the paper's")
@@ -44,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="validate every N epochs and after the last (default 1 from scratch; fine-tuning: the final weights only)")
     p.add_argument("--best-metric", choices=METRICS, default="relaxF")
     p.add_argument("--val-percent", type=float, default=None,
-                   help="validation share: fine-tuning 25 (at least 3 pairs, by content hash); from scratch 10 (by stem hash)")
+                   help="validation share: fine-tuning judges on one held-out split of this share (at least 3 pairs, by "
+                        "content hash) instead of cross-validating over every pair; from scratch 10 (by stem hash)")
     p.add_argument("--val-count", type=int, default=None, help="exactly this many validation pairs")
     p.add_argument("--folds", type=int, default=None,
                    help="fine-tuning: judge the recipe by K-fold cross-validation over every pair (default: up to 3 "
@@ -107,6 +111,8 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--lr must be positive"
     if args.warmup is not None and not 0 <= args.warmup < 1:
         return "--warmup must be in [0, 1)"
+    if args.interpolate is not None and not 0 < args.interpolate <= 1:
+        return "--interpolate must be in (0, 1]"
     if args.l2sp is not None and args.l2sp < 0:
         return "--l2sp must not be negative"
     return None

@@ -21,6 +21,9 @@ from .data import PAPER_AUGMENT, Augment
 from .setup import SCRATCH_LR
 
 FT_LR = 1e-4
+# the weight-space ensemble of the fine-tuned and the starting weights (WiSE-FT, Wortsman et al. 2022): halfway
+# between them kept the gains on the new domain and lost nothing on the old one (docs/training.md, "Measured")
+FT_INTERPOLATE = 0.5
 FT_WARMUP = 0.1
 FT_IMAGES_PER_PAIR = 8  # training images seen per pair (so steps grow with the data)...
 FT_MIN_IMAGES, FT_MAX_IMAGES = 32, 480  # ...within these bounds
@@ -48,6 +51,7 @@ class Recipe:
     l2sp: float
     augment: Augment
     batch_size: int
+    interpolate: float = 1.0  # final weights = start + interpolate · (trained − start); 1 keeps the trained ones
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings."""
@@ -69,7 +73,8 @@ def resolve(args: argparse.Namespace, finetune: bool, n_train: int, world: int =
         epochs = args.epochs if args.epochs is not None else SCRATCH_EPOCHS
         return Recipe("scratch", args.lr or SCRATCH_LR, args.loss or "bce", epochs, args.max_steps, epochs * steps_per_epoch,
                       args.schedule or "constant", args.warmup if args.warmup is not None else 0.0,
-                      args.freeze or "none", args.l2sp or 0.0, PAPER_AUGMENT, args.batch_size)
+                      args.freeze or "none", args.l2sp or 0.0, PAPER_AUGMENT, args.batch_size,
+                      args.interpolate if args.interpolate is not None else 1.0)
     if args.epochs is not None:  # whole epochs asked for explicitly
         epochs, steps = args.epochs, args.max_steps
         total = epochs * steps_per_epoch
@@ -79,7 +84,8 @@ def resolve(args: argparse.Namespace, finetune: bool, n_train: int, world: int =
     augment = PAPER_AUGMENT if args.augment == "paper" else FT_AUGMENT
     return Recipe("finetune", args.lr or FT_LR, args.loss or "hybrid", epochs, steps, total, args.schedule or "cosine",
                   args.warmup if args.warmup is not None else FT_WARMUP, args.freeze or "encoder",
-                  args.l2sp if args.l2sp is not None else 0.0, augment, args.batch_size)
+                  args.l2sp if args.l2sp is not None else 0.0, augment, args.batch_size,
+                  args.interpolate if args.interpolate is not None else FT_INTERPOLATE)
 
 
 def single_split(args: argparse.Namespace) -> bool:
@@ -126,6 +132,17 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
             if name not in keep:
                 child.requires_grad_(False)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def interpolate_weights(model: nn.Module, start: dict[str, torch.Tensor], factor: float) -> None:
+    """Move the model's floating-point weights to ``start + factor · (current − start)``, in place."""
+    if factor == 1.0:
+        return
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if tensor.is_floating_point() and name in start:
+                anchor = start[name].to(tensor.device, tensor.dtype)
+                tensor.copy_(anchor + factor * (tensor - anchor))
 
 
 class L2SP:

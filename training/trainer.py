@@ -18,7 +18,7 @@ from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, dis
 from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
-from .recipe import FT_SIZES, L2SP, apply_freeze, lr_factor, resolve, single_split
+from .recipe import FT_SIZES, L2SP, apply_freeze, interpolate_weights, lr_factor, resolve, single_split
 from .interm import gt_masks_for, train_gt_encoder
 from .losses import get_loss
 from .progress import Reporter, plot_curves
@@ -335,6 +335,8 @@ class Run:
             self.finish_epoch(complete)
             if not complete:
                 break
+        if self.finetune:  # after the checkpoints: state.pt and last.* keep the trained weights, so a resume is exact
+            interpolate_weights(self.model, self.start_state, self.recipe.interpolate)
         if self.finetune and self.judge:
             self.guard()
         elif self.finetune and self.baseline is not None:  # a fold: its verdict is the cross-validation's

@@ -55,3 +55,20 @@ def test_the_description_says_what_and_how_well() -> None:
         "On the held-out pairs (accepted by the guard): IoU 0.700 → 0.750, maxF 0.800 → 0.850",
     ]
     assert describe_finetune(None) == "" and describe_finetune("text") == ""
+
+
+def test_a_cross_validated_report_says_how_it_was_judged(tmp_path: Path) -> None:
+    report = read_run_report(write(tmp_path / "cv", {
+        "accepted": True, "decision": "Accepted: ...", "n_val": 6, "n_train": 6,
+        "before": {"maxF": 0.75, "IoU": 0.4}, "after": {"maxF": 0.8, "IoU": 0.5},
+        "protocol": {"folds": 2, "refit": True, "fold_train": [3, 3], "pairs": 6},
+    }))
+    assert (report.folds, report.refit) == (2, True)
+    assert report.judged() == "cross-validated over 2 folds on all 6 pairs (each scored by a model trained without it)"
+    assert describe_finetune(report.summary("/data/night")).splitlines() == [
+        "Fine-tuned on /data/night: 6 training pairs, scored by 2-fold cross-validation over 6 pairs.",
+        "Cross-validated (accepted by the guard): IoU 0.400 → 0.500, maxF 0.750 → 0.800",
+    ]
+    # an older report without a protocol reads as one held-out split
+    old = read_run_report(write(tmp_path / "old", {"accepted": False, "n_val": 3, "n_train": 9, "protocol": "junk"}))
+    assert (old.folds, old.refit, old.judged()) == (1, False, "measured on 3 held-out pairs")

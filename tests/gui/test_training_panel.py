@@ -107,7 +107,8 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
         assert view.table.item(row, 1).text() == f"{report['after'][name]:.3f}"
         assert view.table.item(row, 3).text() == str(report["n_val"])
     assert {"IoU", "maxF", "relaxF", "MAE"} <= set(rows)
-    assert f"Trained on {report['n_train']} pairs" in view.counts.text()
+    assert f"trained on {report['n_train']} pairs" in view.counts.text()
+    assert report["protocol"]["folds"] == 2 and "cross-validated over 2 folds" in view.counts.text()
     assert view.thumbnail_count() == 3 * len(report["heldout"]) > 0
     assert report["n_unlabeled"] == 2  # the trainer distilled on the two other open images
     if report["accepted"]:

@@ -46,12 +46,21 @@ class RunReport:
     heldout: tuple[HeldOut, ...] = ()
     data: tuple[str, ...] = ()
     arch: str = ""
+    folds: int = 1  # >1: every judged pair was scored by a cross-validation fold model trained without it
+    refit: bool = False  # the installed model was trained on every pair after the verdict
+
+    def judged(self) -> str:
+        """How the numbers were obtained, in words (for the results panel and the model picker)."""
+        if self.folds > 1:
+            return f"cross-validated over {self.folds} folds on all {self.n_val} pairs (each scored by a model trained without it)"
+        return f"measured on {self.n_val} held-out pairs"
 
     def summary(self, dataset: str = "") -> dict[str, Any]:
         """Plain JSON for an installed model's metadata: what it was trained on and how it scored."""
         return {
             "accepted": self.accepted, "decision": self.decision, "dataset": dataset or ", ".join(self.data),
             "n_train": self.n_train, "n_val": self.n_val, "before": dict(self.before), "after": dict(self.after),
+            "folds": self.folds, "refit": self.refit,
         }
 
 
@@ -102,6 +111,7 @@ def read_run_report(run_dir: Path) -> RunReport:
     if not isinstance(raw, dict) or not isinstance(raw.get("accepted"), bool):
         raise RunReportError(f"{path}: not an acceptance report (no accepted true/false)")
     conditions = raw.get("conditions")
+    protocol = raw.get("protocol") if isinstance(raw.get("protocol"), dict) else {}
     return RunReport(
         accepted=raw["accepted"],
         decision=str(raw.get("decision") or ("accepted" if raw["accepted"] else "declined")),
@@ -111,6 +121,7 @@ def read_run_report(run_dir: Path) -> RunReport:
         heldout=_heldout(run_dir, raw.get("heldout")),
         data=tuple(str(d) for d in raw.get("data") or () if isinstance(d, str)) if isinstance(raw.get("data"), list) else (),
         arch=str(raw.get("arch") or ""),
+        folds=max(1, _count(protocol.get("folds"))), refit=protocol.get("refit") is True,
     )
 
 
@@ -119,9 +130,12 @@ def describe_finetune(summary: object) -> str:
     if not isinstance(summary, dict):
         return ""
     dataset = str(summary.get("dataset") or "an unnamed dataset")
-    trained = f"Fine-tuned on {dataset}: {_count(summary.get('n_train'))} training pairs, {_count(summary.get('n_val'))} held out."
+    folds, n_val = max(1, _count(summary.get("folds"))), _count(summary.get("n_val"))
+    judged = f"scored by {folds}-fold cross-validation over {n_val} pairs" if folds > 1 else f"{n_val} held out"
+    trained = f"Fine-tuned on {dataset}: {_count(summary.get('n_train'))} training pairs, {judged}."
     before, after = _metrics(summary.get("before")), _metrics(summary.get("after"))
     scores = [f"{name} {before[name]:.3f} → {after[name]:.3f}" for name, _ in TABLE_METRICS if name in before and name in after]
     verdict = "accepted by the guard" if summary.get("accepted") is True else "declined by the guard"
-    lines = [trained, f"On the held-out pairs ({verdict}): " + (", ".join(scores) if scores else "no scores recorded")]
+    where = "Cross-validated" if folds > 1 else "On the held-out pairs"
+    lines = [trained, f"{where} ({verdict}): " + (", ".join(scores) if scores else "no scores recorded")]
     return "\n".join(lines)

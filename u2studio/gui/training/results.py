@@ -127,7 +127,8 @@ class ResultsView(QWidget):
             # the starting weights are already installed: a copy would only add a look-alike to the picker
             self.install_button.setEnabled(False)
             self.install_button.setToolTip("Declined by the guard: the model you started from stays in use")
-        self.counts.setText(f"Trained on {report.n_train} pairs; every number below rests on the {report.n_val} held-out pairs.")
+        trained = f"The new model trained on {report.n_train} pairs" + (" (all of them)" if report.refit else "")
+        self.counts.setText(f"{trained}. Every number below is {report.judged()}.")
         names = [name for name, _ in TABLE_METRICS if name in report.before or name in report.after]
         self.table.setRowCount(len(names))
         self.table.setVerticalHeaderLabels(names)

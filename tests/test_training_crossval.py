@@ -36,7 +36,7 @@ def pairs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_folds_deal_pairs_by_content_and_judge_each_once(pairs: Path) -> None:
     samples = discover(pairs)
-    assert [default_folds(n) for n in (4, 5, 6, 8, 9, 12, 40)] == [1, 1, 2, 2, 3, 3, 3]
+    assert [default_folds(n) for n in (4, 5, 6, 8, 9, 12, 40)] == [1, 1, 2, 2, 2, 2, 2]
     folds = cv_folds(samples, 2)
     held = [sorted(s.stem for s in fold if s.split == "val") for fold in folds]
     assert sorted(held[0] + held[1]) == [f"s{i}" for i in range(7)] and {len(h) for h in held} == {3, 4}

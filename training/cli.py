@@ -51,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "content hash) instead of cross-validating over every pair; from scratch 10 (by stem hash)")
     p.add_argument("--val-count", type=int, default=None, help="exactly this many validation pairs")
     p.add_argument("--folds", type=int, default=None,
-                   help="fine-tuning: judge the recipe by K-fold cross-validation over every pair (default: up to 3 "
+                   help="fine-tuning: judge the recipe by K-fold cross-validation over every pair (default: 2 "
                         "folds of at least 3 pairs; 1 = a single held-out split, the default with --val-percent/--val-count)")
     p.add_argument("--refit", action=argparse.BooleanOptionalAction, default=True,
                    help="fine-tuning: when the guard accepts, train the installed model on every pair (default on)")
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    from .trainer import main
+    from .entry import main
 
     return main(args)
 

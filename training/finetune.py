@@ -4,8 +4,8 @@ With a few dozen corrected pairs, a single held-out quarter (three images) canno
 that generalises from one that fits them by chance, and the pairs it holds out never train the
 model the user installs (docs/training.md, "Measured"). So by default:
 
-1. The pairs are dealt into K folds by content hash (``data.cv_folds``; up to 3 folds of at least
-   3 pairs). Fold ``k`` trains on the other folds, in ``RUN/folds/<k>/`` (a normal run folder that
+1. The pairs are dealt into K folds by content hash (``data.cv_folds``; 2 folds of at least 3
+   pairs by default). Fold ``k`` trains on the other folds, in ``RUN/folds/<k>/`` (a normal run folder that
    resumes like any other), and scores the starting and the trained weights on its own pairs.
 2. The guard's conditions (``guard.py``) are checked once over all pairs, each predicted by a
    model that never saw it.

@@ -18,18 +18,17 @@ from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, dis
 from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
-from .recipe import FT_SIZES, L2SP, apply_freeze, interpolate_weights, lr_factor, resolve, single_split
+from .recipe import FT_SIZES, L2SP, apply_freeze, interpolate_weights, lr_factor, resolve
 from .interm import gt_masks_for, train_gt_encoder
 from .losses import get_loss
 from .progress import Reporter, plot_curves
 from .setup import (
-    SCRATCH_LR, build_model, configure_threads, make_optimizer, pick_device, prepare_batchnorm,
+    SCRATCH_LR, build_model, make_optimizer, prepare_batchnorm,
     seed_everything, sizes_for,
 )
 from .steps import batch_loader, compute_loss, epoch_batches, evaluate
 from .validate import available_metrics, is_better
-from u2studio.core.imageio import ImageLoadError
-from u2studio.models.checkpoint import CheckpointError, load_into, read_state_dict
+from u2studio.models.checkpoint import load_into, read_state_dict
 from u2studio.models.config import CONFIGS
 from u2studio.models.isnet import ISNetGTEncoder
 
@@ -344,33 +343,3 @@ class Run:
         if not self.judge:
             return
         self.report.event("done", epoch=self.epoch, step=self.global_step, best=self.best, metric=args.best_metric, run_dir=self.run_dir)
-
-
-def main(args: argparse.Namespace) -> int:
-    """Run training in this process (one rank under torchrun); returns the exit code."""
-    configure_threads()
-    info = D.setup("cuda" if args.device in ("cuda", "auto") and torch.cuda.is_available() else "cpu")
-    report = Reporter(args.progress_json, enabled=info.is_main)
-    try:
-        device = pick_device(args.device, info.local_rank)
-        if args.init != "scratch" and (args.refit or not single_split(args)):
-            from .finetune import fine_tune
-
-            fine_tune(args, info, device, report)
-        else:
-            Run(args, info, device, report).run()
-        return EXIT_OK
-    except NonFiniteLoss as exc:
-        report.close_bar()
-        report.event("error", kind="nan", message=f"{exc}; stopped, the last good checkpoint is kept")
-        return EXIT_NAN
-    except (ValueError, OSError, RuntimeError, CheckpointError, ImageLoadError) as exc:
-        report.close_bar()
-        report.event("error", kind=type(exc).__name__, message=str(exc))
-        if not args.progress_json and info.is_main:
-            import sys
-
-            print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    finally:
-        D.teardown(info)

@@ -30,14 +30,15 @@ from cutout_truth import Case, errors, hair_case, low_res_mask, photo_cases  # n
 KEYS = ("SAD", "MSE", "Grad", "band", "whole")
 
 
-def model_mask(image: np.ndarray) -> np.ndarray:
-    """The bundled U²-Net†'s soft mask at the image's size."""
+def model_mask(image: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """The bundled U²-Net†'s soft mask at the image's size, and its native grid (the model's input size)."""
     from u2studio.inference.predictor import Predictor
 
     global _PREDICTOR
     if "_PREDICTOR" not in globals():
         _PREDICTOR = Predictor("u2netp", device="cpu")
-    return _PREDICTOR.predict(image)
+    size = _PREDICTOR.config.input_size
+    return _PREDICTOR.predict(image), (size, size)
 
 
 def quality(data: Path, methods: list[str]) -> dict[str, dict[str, dict[str, float]]]:
@@ -47,10 +48,10 @@ def quality(data: Path, methods: list[str]) -> dict[str, dict[str, dict[str, flo
     for case in cases:
         kind = "hair" if case.name.startswith("hair") else "photo"
         masks = {"÷4": low_res_mask(case.alpha, 4), "÷12": low_res_mask(case.alpha, 12), "model": model_mask(case.image)}
-        for source, mask in masks.items():
+        for source, (mask, grid) in masks.items():
             for name in methods:
                 row = table.setdefault(f"{kind}, mask {source}", {}).setdefault(name, [])
-                row.append(errors(case, METHODS[name](case.image, mask)))
+                row.append(errors(case, METHODS[name](case.image, mask, grid)))
         print(f"  {case.name} done", file=sys.stderr, flush=True)
     return {group: {name: {k: float(np.mean([e[k] for e in rows])) for k in KEYS} for name, rows in by.items()}
             for group, by in table.items()}
@@ -73,10 +74,11 @@ def child(method: str, inputs: str) -> None:
     if method == "rembg recipe":
         warm_up_pymatting()
     else:
-        METHODS[method](image[:200, :300].copy(), mask[:200, :300].copy())
+        METHODS[method](image[:200, :300].copy(), mask[:200, :300].copy(), (75, 50))
+    grid = (image.shape[1] // 4, image.shape[0] // 4)  # the timing masks are the true alpha seen at ÷4
     before = int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
     start = time.perf_counter()
-    METHODS[method](image, mask)
+    METHODS[method](image, mask, grid)
     seconds = time.perf_counter() - start
     peak = peak_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak, "added_mb": peak - before}))
@@ -91,7 +93,7 @@ def timing(data: Path, methods: list[str], work: Path,
         case = hair_case(data, width, height)
         prefix = str(work / f"hair{width}")
         np.save(f"{prefix}.img.npy", case.image)
-        np.save(f"{prefix}.mask.npy", (low_res_mask(case.alpha, 4) * 255 + 0.5).astype(np.uint8))
+        np.save(f"{prefix}.mask.npy", (low_res_mask(case.alpha, 4)[0] * 255 + 0.5).astype(np.uint8))
         del case
         mp = width * height / 1e6
         for name in methods:

@@ -5,7 +5,10 @@ over several pixels, but on its own grid each value is the object's coverage of 
 gives the edge its full-resolution shape; these Landweber iterations then move band pixels until the alpha,
 averaged onto the mask's grid and scaled back up the same bilinear way, reproduces the mask:
 ``alpha ← clip(alpha + (mask − up(down(alpha))))``. Only the solved band moves (never the confident interior
-or exterior, never locked pixels). Without the grid the stage does not guess it: an estimate one cell off
+or exterior, never locked pixels). Back-projection alone spreads a cell's correction evenly over the cell, so it
+alternates with a narrow guided filter of the alpha by the photo (alpha locally an affine function of colour,
+the local model of closed-form matting): a cell's missing coverage goes to its background-coloured pixels
+(the gaps between strands), not to all of them. Without the grid the stage does not guess it: an estimate one cell off
 puts the correction out of phase and makes the edge worse than the plain mask (docs/cutout.md).
 """
 
@@ -14,7 +17,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-ITERATIONS = 6
+from u2studio.core.cutout.fields import guide_stats, guided_with
+
+ITERATIONS = 6  # back-projection steps after the colour solve, and at full resolution after the alternation
+ROUNDS = 6  # alternations of colour-line smoothing and agreement with the grid
+ROUND_ITERATIONS = 3  # back-projection steps per alternation
+LINE_RADIUS = 3  # px: the guided filter's window, where alpha is taken to be an affine function of colour
+LINE_EPS = 1e-4
+MATTE_PIXELS = 2_000_000  # the alternation runs at full resolution up to this size, on a scaled copy above it
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the pixels are laid out in rows of this
 
 
@@ -58,3 +68,54 @@ def agree_with_grid(alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int], 
         values += target - seen
         np.clip(values, 0.0, 1.0, out=values)
         flat[moving] = values
+
+
+def _smooth(stats, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> None:
+    """In place: ``alpha`` at the band replaced by its guided filter (guide: the photo)."""
+    coeff = guided_with(stats, alpha)
+    out = np.einsum("hwc,hwc->hw", coeff[..., :3], image) + coeff[..., 3]
+    alpha[band] = np.clip(out[band], 0.0, 1.0)
+
+
+def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
+               moving: np.ndarray) -> None:
+    """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
+
+    ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
+    change. Above MATTE_PIXELS the alternation runs on a scaled copy and its last guided filter's coefficients
+    are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more.
+    """
+    height, width = alpha.shape
+    if not len(moving) or grid[0] >= width or grid[1] >= height:
+        return
+    agree_with_grid(alpha, mask, grid, moving)
+    scale = max(1.0, float(np.sqrt(height * width / MATTE_PIXELS)))
+    if scale == 1.0:
+        band = np.zeros(height * width, bool)
+        band[moving] = True
+        band = band.reshape(height, width)
+        guide = image.astype(np.float32) * np.float32(1.0 / 255.0)
+        stats = guide_stats(guide, LINE_RADIUS, LINE_EPS)
+        for _ in range(ROUNDS):
+            _smooth(stats, guide, alpha, band)
+            agree_with_grid(alpha, mask, grid, moving, ROUND_ITERATIONS)
+        return
+    size = (max(1, round(width / scale)), max(1, round(height / scale)))
+    marks = np.zeros(height * width, np.uint8)
+    marks[moving] = 255
+    band_s = cv2.resize(marks.reshape(height, width), size, interpolation=cv2.INTER_AREA) > 0
+    moving_s = np.flatnonzero(band_s)
+    guide = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32) * np.float32(1.0 / 255.0)
+    alpha_s = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    mask_s = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
+    stats = guide_stats(guide, LINE_RADIUS, LINE_EPS)
+    for _ in range(ROUNDS):
+        _smooth(stats, guide, alpha_s, band_s)
+        agree_with_grid(alpha_s, mask_s, grid, moving_s, ROUND_ITERATIONS)
+    coeff = guided_with(stats, alpha_s)
+    ys, xs = np.divmod(moving, width)
+    at = remap_at(coeff, ys, xs, size[0] / width, size[1] / height)
+    colour = image.reshape(-1, 3)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
+    flat = alpha.reshape(-1)
+    flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], colour) + at[:, 3], 0.0, 1.0)
+    agree_with_grid(alpha, mask, grid, moving)

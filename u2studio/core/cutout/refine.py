@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from u2studio.core.cutout.consistency import agree_with_grid, remap_at
+from u2studio.core.cutout.consistency import matte_band, remap_at
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
 
 WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
@@ -205,7 +205,7 @@ def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
         plane = rgba[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
         moving = np.concatenate([flat + y0 * width for y0, flat, _, _, _ in strips])
         plane.reshape(-1)[moving] = np.concatenate(alphas)
-        agree_with_grid(plane, mask8, grid, moving)
+        matte_band(image, plane, mask8, grid, moving)
         alphas = [snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat]) for y0, flat, _, _, _ in strips]
     packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
     for (y0, flat, _, _, fields), colour, alpha in zip(strips, colours, alphas):

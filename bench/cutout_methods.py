@@ -29,7 +29,7 @@ def naive(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = No
 
 
 def ours(edges: str, decontaminate: bool = True, use_grid: bool = True) -> Method:
-    """The cutout stage in one of its modes, told the mask's native grid when ``use_grid`` (as the app is)."""
+    """The cutout stage in one of its modes; told the mask's native grid (``mask_grid``) when ``use_grid``."""
 
     def method(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
         settings = CutoutSettings(edges=edges, decontaminate=decontaminate,  # type: ignore[arg-type]
@@ -84,7 +84,8 @@ METHODS: dict[str, Method] = {
     "naive soft": naive,
     "rembg recipe": rembg_recipe,
     "feather": ours("feather"),
-    "refined, no decontam.": ours("refined", decontaminate=False),
-    "refined, grid unknown": ours("refined", use_grid=False),
-    "refined (default)": ours("refined"),
+    "refined, no decontam.": ours("refined", decontaminate=False, use_grid=False),
+    "refined (default)": ours("refined", use_grid=False),
+    "refined + mask grid, no decontam.": ours("refined", decontaminate=False),
+    "refined + mask grid": ours("refined"),
 }

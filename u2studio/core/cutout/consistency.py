@@ -17,9 +17,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from u2studio.core.cutout.fields import guide_stats, guided_with
+from u2studio.core.cutout.fields import GuideStats, guide_stats, guided_with
 
-ITERATIONS = 6  # back-projection steps after the colour solve, and at full resolution after the alternation
+ITERATIONS = 6  # back-projection steps after the colour solve
+FINAL_ITERATIONS = 2  # ... and at full resolution after an alternation on a scaled copy
 ROUNDS = 6  # alternations of colour-line smoothing and agreement with the grid
 ROUND_ITERATIONS = 3  # back-projection steps per alternation
 LINE_RADIUS = 3  # px: the guided filter's window, where alpha is taken to be an affine function of colour
@@ -70,11 +71,21 @@ def agree_with_grid(alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int], 
         flat[moving] = values
 
 
-def _smooth(stats, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> None:
-    """In place: ``alpha`` at the band replaced by its guided filter (guide: the photo)."""
-    coeff = guided_with(stats, alpha)
-    out = np.einsum("hwc,hwc->hw", coeff[..., :3], image) + coeff[..., 3]
+def _smooth(stats: GuideStats, alpha: np.ndarray, band: np.ndarray) -> None:
+    """In place: ``alpha`` (a view) at the band replaced by its guided filter (guide: the photo in ``stats``)."""
+    coeff = guided_with(stats, np.ascontiguousarray(alpha))
+    image = stats.guide
+    out = coeff[..., 3] + coeff[..., 0] * image[..., 0]
+    out += coeff[..., 1] * image[..., 1]
+    out += coeff[..., 2] * image[..., 2]
     alpha[band] = np.clip(out[band], 0.0, 1.0)
+
+
+def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """The band's bounding box grown by ``margin`` (the guided filter is exact inside it at that margin)."""
+    rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
+    return (slice(max(0, rows[0] - margin), rows[-1] + margin + 1),
+            slice(max(0, cols[0] - margin), cols[-1] + margin + 1))
 
 
 def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
@@ -83,39 +94,38 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
     change. Above MATTE_PIXELS the alternation runs on a scaled copy and its last guided filter's coefficients
-    are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more.
+    are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more. The
+    guided filter only covers the band's bounding box.
     """
     height, width = alpha.shape
     if not len(moving) or grid[0] >= width or grid[1] >= height:
         return
-    agree_with_grid(alpha, mask, grid, moving)
     scale = max(1.0, float(np.sqrt(height * width / MATTE_PIXELS)))
-    if scale == 1.0:
-        band = np.zeros(height * width, bool)
-        band[moving] = True
-        band = band.reshape(height, width)
-        guide = image.astype(np.float32) * np.float32(1.0 / 255.0)
-        stats = guide_stats(guide, LINE_RADIUS, LINE_EPS)
-        for _ in range(ROUNDS):
-            _smooth(stats, guide, alpha, band)
-            agree_with_grid(alpha, mask, grid, moving, ROUND_ITERATIONS)
-        return
-    size = (max(1, round(width / scale)), max(1, round(height / scale)))
     marks = np.zeros(height * width, np.uint8)
     marks[moving] = 255
-    band_s = cv2.resize(marks.reshape(height, width), size, interpolation=cv2.INTER_AREA) > 0
-    moving_s = np.flatnonzero(band_s)
-    guide = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32) * np.float32(1.0 / 255.0)
-    alpha_s = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    mask_s = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
-    stats = guide_stats(guide, LINE_RADIUS, LINE_EPS)
+    marks = marks.reshape(height, width)
+    if scale == 1.0:
+        size, photo, alpha_s, mask_s, band_s = (width, height), image, alpha, mask, marks > 0
+    else:
+        size = (max(1, round(width / scale)), max(1, round(height / scale)))
+        photo = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        alpha_s = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+        mask_s = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
+        band_s = cv2.resize(marks, size, interpolation=cv2.INTER_AREA) > 0
+    moving_s = moving if scale == 1.0 else np.flatnonzero(band_s)
+    box = _around(band_s, 2 * LINE_RADIUS + 2)
+    stats = guide_stats(photo[box].astype(np.float32) * np.float32(1.0 / 255.0), LINE_RADIUS, LINE_EPS)
+    agree_with_grid(alpha_s, mask_s, grid, moving_s)
     for _ in range(ROUNDS):
-        _smooth(stats, guide, alpha_s, band_s)
+        _smooth(stats, alpha_s[box], band_s[box])
         agree_with_grid(alpha_s, mask_s, grid, moving_s, ROUND_ITERATIONS)
-    coeff = guided_with(stats, alpha_s)
+    if scale == 1.0:
+        return
+    coeff = np.zeros((size[1], size[0], 4), np.float32)
+    coeff[box] = guided_with(stats, np.ascontiguousarray(alpha_s[box]))
     ys, xs = np.divmod(moving, width)
     at = remap_at(coeff, ys, xs, size[0] / width, size[1] / height)
     colour = image.reshape(-1, 3)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
     flat = alpha.reshape(-1)
     flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], colour) + at[:, 3], 0.0, 1.0)
-    agree_with_grid(alpha, mask, grid, moving)
+    agree_with_grid(alpha, mask, grid, moving, FINAL_ITERATIONS)

@@ -183,41 +183,52 @@ def band_pixels(band: np.ndarray, free: np.ndarray | None, y0: int, rows: int) -
     return flat, ys + y0, xs
 
 
+def write_band(packed: np.ndarray, y0: int, flat: np.ndarray, colour: np.ndarray, alpha: np.ndarray,
+               fields: np.ndarray, amount: float) -> None:
+    """Write one strip's band pixels (alpha, and colour decontaminated by ``amount``) into the packed RGBA."""
+    mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
+    if amount > 0 and mixed.any():
+        part = colour[mixed]
+        part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
+        colour[mixed] = part
+    pixels = np.empty((len(flat), 4), np.uint8)
+    pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
+    pixels[:, 3] = alpha * 255.0 + 0.5
+    packed[y0 : y0 + STRIP_ROWS].reshape(-1)[flat] = pixels.view(np.uint32).ravel()
+
+
 def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,
             free: np.ndarray | None, grid: tuple[int, int] | None = None) -> np.ndarray:
     """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere).
 
     ``grid``: the soft mask's native (width, height) when it is a bilinear upscale of a smaller map; the band's
-    alpha is then made to agree with the mask on that grid (:mod:`.consistency`).
+    alpha is then made to agree with the mask on that grid (:mod:`.consistency`), which needs every strip's
+    alpha at once. Without it the strips are solved and written one at a time, so memory stays bounded.
     """
     height, width = mask8.shape
     work = prepare(image, mask8, threshold, radius, with_guided=True)
     rgba = hard_rgba(image, mask8, threshold)
+    packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
     strips = []
     for y0 in range(0, height, STRIP_ROWS):
         flat, ys, xs = band_pixels(work.band, free, y0, STRIP_ROWS)
-        if len(flat):
-            strips.append((y0, flat, ys, xs, sample(work, ys, xs)))
-    colours = [image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
-               for y0, flat, _, _, _ in strips]
-    alphas = [solve_alpha(colour, strip[4], snap=grid is None) for colour, strip in zip(colours, strips)]
-    if grid is not None and strips:
+        if not len(flat):
+            continue
+        colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
+        fields = sample(work, ys, xs)
+        alpha = solve_alpha(colour, fields, snap=grid is None)
+        if grid is None:
+            write_band(packed, y0, flat, colour, alpha, fields, amount)
+        else:
+            strips.append((y0, flat, colour, alpha, fields))
+    if strips:
         plane = rgba[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
         moving = np.concatenate([flat + y0 * width for y0, flat, _, _, _ in strips])
-        plane.reshape(-1)[moving] = np.concatenate(alphas)
-        matte_band(image, plane, mask8, grid, moving)
-        alphas = [snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat]) for y0, flat, _, _, _ in strips]
-    packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
-    for (y0, flat, _, _, fields), colour, alpha in zip(strips, colours, alphas):
-        mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
-        if amount > 0 and mixed.any():
-            part = colour[mixed]
-            part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
-            colour[mixed] = part
-        pixels = np.empty((len(flat), 4), np.uint8)
-        pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
-        pixels[:, 3] = alpha * 255.0 + 0.5
-        packed[y0 : y0 + STRIP_ROWS].reshape(-1)[flat] = pixels.view(np.uint32).ravel()
+        plane.reshape(-1)[moving] = np.concatenate([alpha for _, _, _, alpha, _ in strips])
+        matte_band(image, plane, mask8, grid, moving)  # type: ignore[arg-type]
+        for y0, flat, colour, _, fields in strips:
+            alpha = snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat])
+            write_band(packed, y0, flat, colour, alpha, fields, amount)
     return rgba
 
 

@@ -226,3 +226,23 @@ def test_mask_grid_makes_the_band_agree_with_a_quarter_resolution_mask() -> None
     assert np.array_equal(painted[..., 3][locked], (mask[locked] * 255 + 0.5).astype(np.uint8))
     with pytest.raises(ValueError, match="mask_grid"):
         CutoutSettings(mask_grid=(0, 10))
+
+
+def test_matting_on_a_scaled_copy_follows_the_full_resolution_strands() -> None:
+    """Above its size cap the alternation runs on a scaled copy; evaluated at full resolution it still finds strands."""
+    from u2studio.core.cutout.consistency import matte_band
+
+    image, alpha, _fg = hair_scene(480, 320)
+    grid = (120, 80)
+    mask = low_res(alpha, 4)
+    mask8 = (mask * 255 + 0.5).astype(np.uint8)
+    unsure = cv2.dilate(((mask > 0.02) & (mask < 0.98)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    moving = np.flatnonzero(unsure)
+    errors = {}
+    for cap in (480 * 320, 480 * 320 // 3):  # full resolution, and a copy scaled by about 1.7
+        plane = mask.astype(np.float32).copy()
+        matte_band(image, plane, mask8, grid, moving, matte_pixels=cap)
+        assert np.array_equal(plane[~unsure], mask[~unsure].astype(np.float32))  # only the band moves
+        errors[cap] = float(np.abs(plane - alpha)[unsure].mean())
+    baseline = float(np.abs(mask - alpha)[unsure].mean())
+    assert max(errors.values()) < 0.7 * baseline, (errors, baseline)

@@ -89,18 +89,18 @@ def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
 
 
 def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
-               moving: np.ndarray) -> None:
+               moving: np.ndarray, matte_pixels: int = MATTE_PIXELS) -> None:
     """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
-    change. Above MATTE_PIXELS the alternation runs on a scaled copy and its last guided filter's coefficients
+    change. Above ``matte_pixels`` the alternation runs on a scaled copy and its last guided filter's coefficients
     are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more. The
     guided filter only covers the band's bounding box.
     """
     height, width = alpha.shape
     if not len(moving) or grid[0] >= width or grid[1] >= height:
         return
-    scale = max(1.0, float(np.sqrt(height * width / MATTE_PIXELS)))
+    scale = max(1.0, float(np.sqrt(height * width / matte_pixels)))
     marks = np.zeros(height * width, np.uint8)
     marks[moving] = 255
     marks = marks.reshape(height, width)

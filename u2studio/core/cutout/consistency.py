@@ -26,6 +26,7 @@ ROUND_ITERATIONS = 3  # back-projection steps per alternation
 LINE_RADIUS = 3  # px: the guided filter's window, where alpha is taken to be an affine function of colour
 LINE_EPS = 1e-4
 MATTE_PIXELS = 2_000_000  # the alternation runs at full resolution up to this size, on a scaled copy above it
+GRID_MARGIN = 1.3  # ... but that copy keeps at least this many pixels per grid cell along each side
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the pixels are laid out in rows of this
 
 
@@ -89,18 +90,20 @@ def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
 
 
 def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
-               moving: np.ndarray, matte_pixels: int = MATTE_PIXELS) -> None:
+               moving: np.ndarray, matte_pixels: int | None = None) -> None:
     """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
-    change. Above ``matte_pixels`` the alternation runs on a scaled copy and its last guided filter's coefficients
+    change. Above ``matte_pixels`` (default MATTE_PIXELS) the alternation runs on a scaled copy and its last guided filter's coefficients
     are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more. The
     guided filter only covers the band's bounding box.
     """
     height, width = alpha.shape
     if not len(moving) or grid[0] >= width or grid[1] >= height:
         return
-    scale = max(1.0, float(np.sqrt(height * width / matte_pixels)))
+    scale = float(np.sqrt(height * width / (matte_pixels or MATTE_PIXELS)))
+    # never coarser than GRID_MARGIN × the grid: a copy at or below the grid's size cannot see within its cells
+    scale = max(1.0, min(scale, min(width / grid[0], height / grid[1]) / GRID_MARGIN))
     marks = np.zeros(height * width, np.uint8)
     marks[moving] = 255
     marks = marks.reshape(height, width)

@@ -25,8 +25,10 @@ ROUNDS = 6  # alternations of colour-line smoothing and agreement with the grid
 ROUND_ITERATIONS = 3  # back-projection steps per alternation
 LINE_RADIUS = 3  # px: the guided filter's window, where alpha is taken to be an affine function of colour
 LINE_EPS = 1e-4
-MATTE_PIXELS = 2_000_000  # the alternation runs at full resolution up to this size, on a scaled copy above it
-GRID_MARGIN = 1.3  # ... but that copy keeps at least this many pixels per grid cell along each side
+MATTE_PIXELS = 2_000_000  # the alternation runs on a copy of at most this size (full resolution below it) ...
+MATTE_FLOOR = 1_000_000  # ... and, for a coarse grid, of GRID_PIXELS times the grid's cells but at least this
+GRID_PIXELS = 4
+GRID_MARGIN = 1.3  # never fewer pixels per grid cell along each side than this
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the pixels are laid out in rows of this
 
 
@@ -94,14 +96,16 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
     """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
-    change. Above ``matte_pixels`` (default MATTE_PIXELS) the alternation runs on a scaled copy and its last guided filter's coefficients
-    are evaluated on the full-resolution colour (the fast guided filter), then back-projected once more. The
-    guided filter only covers the band's bounding box.
+    change. Above ``matte_pixels`` (default: 4 × the grid's cells, within 1–2 MP) the alternation runs on a
+    scaled copy and its last guided filter's coefficients are evaluated on the full-resolution colour (the fast
+    guided filter), then back-projected once more. The guided filter only covers the band's bounding box.
     """
     height, width = alpha.shape
     if not len(moving) or grid[0] >= width or grid[1] >= height:
         return
-    scale = float(np.sqrt(height * width / (matte_pixels or MATTE_PIXELS)))
+    if matte_pixels is None:
+        matte_pixels = min(MATTE_PIXELS, max(MATTE_FLOOR, GRID_PIXELS * grid[0] * grid[1]))
+    scale = float(np.sqrt(height * width / matte_pixels))
     # never coarser than GRID_MARGIN × the grid: a copy at or below the grid's size cannot see within its cells
     scale = max(1.0, min(scale, min(width / grid[0], height / grid[1]) / GRID_MARGIN))
     marks = np.zeros(height * width, np.uint8)

@@ -32,12 +32,11 @@ GRID_MARGIN = 1.3  # never fewer pixels per grid cell along each side than this
 REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the pixels are laid out in rows of this
 
 
-def remap_at(small: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale_x: float, scale_y: float) -> np.ndarray:
-    """``small`` bilinearly read at full-resolution pixel centres (ys, xs) scaled by (scale_x, scale_y).
+PixelMaps = tuple[np.ndarray, np.ndarray, int]  # cv2.remap's x and y maps, and how many pixels they hold
 
-    The same sampling as ``cv2.resize(..., INTER_LINEAR)`` to a size ``small.shape / scale``, evaluated only at
-    the given pixels (N×C float32, or N for a one-channel ``small``).
-    """
+
+def pixel_maps(ys: np.ndarray, xs: np.ndarray, scale_x: float, scale_y: float) -> PixelMaps:
+    """Where full-resolution pixel centres (ys, xs) fall on a map ``scale`` times smaller, laid out for remap."""
     n = len(ys)
     rows = -(-n // REMAP_COLS)
     maps = []
@@ -49,29 +48,44 @@ def remap_at(small: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale_x: float, 
         view *= scale
         view -= 0.5
         maps.append(out.reshape(rows, REMAP_COLS))
-    got = cv2.remap(small, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return got.reshape(rows * REMAP_COLS, -1)[:n] if got.ndim == 3 else got.reshape(-1)[:n]
+    return maps[0], maps[1], n
 
 
-def agree_with_grid(alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int], moving: np.ndarray,
-                    iterations: int = ITERATIONS) -> None:
-    """In place: move ``alpha`` (H×W float32 0..1) at the ``moving`` pixels (flat indices) toward consistency.
+def read_at(small: np.ndarray, maps: PixelMaps) -> np.ndarray:
+    """``small`` bilinearly read at the mapped pixels (N×C float32, or N for a one-channel ``small``): the same
+    sampling as ``cv2.resize(..., INTER_LINEAR)``, evaluated only there."""
+    map_x, map_y, n = maps
+    got = cv2.remap(small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return got.reshape(map_x.size, -1)[:n] if got.ndim == 3 else got.reshape(-1)[:n]
 
-    ``mask`` is the soft mask at full resolution (H×W uint8), ``grid`` its native (width, height).
-    """
-    height, width = alpha.shape
-    if not len(moving) or grid[0] >= width or grid[1] >= height:
-        return
-    ys, xs = np.divmod(moving, width)
-    target = mask.reshape(-1)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
-    flat = alpha.reshape(-1)
-    values = flat[moving]
-    for _ in range(iterations):
-        small = cv2.resize(alpha, grid, interpolation=cv2.INTER_AREA)
-        seen = remap_at(small, ys, xs, grid[0] / width, grid[1] / height)
-        values += target - seen
-        np.clip(values, 0.0, 1.0, out=values)
-        flat[moving] = values
+
+def remap_at(small: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale_x: float, scale_y: float) -> np.ndarray:
+    """``small`` bilinearly read at full-resolution pixel centres (ys, xs) scaled by (scale_x, scale_y)."""
+    return read_at(small, pixel_maps(ys, xs, scale_x, scale_y))
+
+
+class Agreement:
+    """Back-projection onto a mask's grid for one resolution: the moving pixels' maps and targets, built once."""
+
+    def __init__(self, shape: tuple[int, int], mask: np.ndarray, grid: tuple[int, int], moving: np.ndarray):
+        height, width = shape
+        self.grid, self.moving = grid, moving
+        self.active = bool(len(moving)) and grid[0] < width and grid[1] < height
+        ys, xs = np.divmod(moving, width)
+        self.maps = pixel_maps(ys, xs, grid[0] / width, grid[1] / height)
+        self.target = mask.reshape(-1)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
+
+    def step(self, alpha: np.ndarray, iterations: int) -> None:
+        """In place: ``iterations`` Landweber steps on ``alpha`` (H×W float32 0..1) at the moving pixels."""
+        if not self.active:
+            return
+        flat = alpha.reshape(-1)
+        values = flat[self.moving]
+        for _ in range(iterations):
+            seen = read_at(cv2.resize(alpha, self.grid, interpolation=cv2.INTER_AREA), self.maps)
+            values += self.target - seen
+            np.clip(values, 0.0, 1.0, out=values)
+            flat[self.moving] = values
 
 
 def _smooth(stats: GuideStats, alpha: np.ndarray, band: np.ndarray) -> None:
@@ -122,10 +136,11 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
     moving_s = moving if scale == 1.0 else np.flatnonzero(band_s)
     box = _around(band_s, 2 * LINE_RADIUS + 2)
     stats = guide_stats(photo[box].astype(np.float32) * np.float32(1.0 / 255.0), LINE_RADIUS, LINE_EPS)
-    agree_with_grid(alpha_s, mask_s, grid, moving_s)
+    agree = Agreement(band_s.shape, mask_s, grid, moving_s)
+    agree.step(alpha_s, ITERATIONS)
     for _ in range(ROUNDS):
         _smooth(stats, alpha_s[box], band_s[box])
-        agree_with_grid(alpha_s, mask_s, grid, moving_s, ROUND_ITERATIONS)
+        agree.step(alpha_s, ROUND_ITERATIONS)
     if scale == 1.0:
         return
     coeff = np.zeros((size[1], size[0], 4), np.float32)
@@ -135,4 +150,4 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
     colour = image.reshape(-1, 3)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
     flat = alpha.reshape(-1)
     flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], colour) + at[:, 3], 0.0, 1.0)
-    agree_with_grid(alpha, mask, grid, moving, FINAL_ITERATIONS)
+    Agreement(alpha.shape, mask, grid, moving).step(alpha, FINAL_ITERATIONS)

@@ -22,6 +22,7 @@ from u2studio.core.cutout.fields import GuideStats, guide_stats, guided_with
 ITERATIONS = 6  # back-projection steps after the colour solve
 FINAL_ITERATIONS = 2  # ... and at full resolution after an alternation on a scaled copy
 ROUNDS = 6  # alternations of colour-line smoothing and agreement with the grid
+SCALED_ROUNDS = 3  # ... on a scaled copy (at 6000×4000, ÷4 grid: band error 3.98 with 3, 3.96 with 6)
 ROUND_ITERATIONS = 3  # back-projection steps per alternation
 LINE_RADIUS = 3  # px: the guided filter's window, where alpha is taken to be an affine function of colour
 LINE_EPS = 1e-4
@@ -138,7 +139,7 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
     stats = guide_stats(photo[box].astype(np.float32) * np.float32(1.0 / 255.0), LINE_RADIUS, LINE_EPS)
     agree = Agreement(band_s.shape, mask_s, grid, moving_s)
     agree.step(alpha_s, ITERATIONS)
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS if scale == 1.0 else SCALED_ROUNDS):
         _smooth(stats, alpha_s[box], band_s[box])
         agree.step(alpha_s, ROUND_ITERATIONS)
     if scale == 1.0:

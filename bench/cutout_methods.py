@@ -15,24 +15,25 @@ import numpy as np
 
 from u2studio.core.cutout import CutoutSettings, as_mask8, render_cutout
 
-Method = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Method = Callable[..., np.ndarray]  # (image, mask, grid=None) -> RGBA; grid: the mask's native (width, height)
 
 
-def hard(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def hard(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
     """The mask thresholded at 0.5, photo colours."""
     return render_cutout(image, mask, CutoutSettings(edges="hard"))
 
 
-def naive(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def naive(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
     """The soft mask as alpha, photo colours (what ``segment --cutout`` did)."""
     return np.dstack([image, as_mask8(mask)])
 
 
-def ours(edges: str, decontaminate: bool = True) -> Method:
-    """The cutout stage in one of its modes."""
-    settings = CutoutSettings(edges=edges, decontaminate=decontaminate)  # type: ignore[arg-type]
+def ours(edges: str, decontaminate: bool = True, use_grid: bool = True) -> Method:
+    """The cutout stage in one of its modes; told the mask's native grid (``mask_grid``) when ``use_grid``."""
 
-    def method(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def method(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
+        settings = CutoutSettings(edges=edges, decontaminate=decontaminate,  # type: ignore[arg-type]
+                                  mask_grid=grid if use_grid else None)
         return render_cutout(image, mask, settings)
 
     return method
@@ -51,7 +52,7 @@ def rembg_trimap(mask8: np.ndarray, fg_threshold: int = 240, bg_threshold: int =
     return trimap
 
 
-def rembg_recipe(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def rembg_recipe(image: np.ndarray, mask: np.ndarray, grid: tuple[int, int] | None = None) -> np.ndarray:
     """Closed-form alpha and multi-level foreground on rembg's trimap (pymatting).
 
     Like rembg, a trimap with no sure foreground or background (pymatting's ValueError) falls back to the
@@ -83,6 +84,8 @@ METHODS: dict[str, Method] = {
     "naive soft": naive,
     "rembg recipe": rembg_recipe,
     "feather": ours("feather"),
-    "refined, no decontam.": ours("refined", decontaminate=False),
-    "refined (default)": ours("refined"),
+    "refined, no decontam.": ours("refined", decontaminate=False, use_grid=False),
+    "refined (default)": ours("refined", use_grid=False),
+    "refined + mask grid, no decontam.": ours("refined", decontaminate=False),
+    "refined + mask grid": ours("refined"),
 }

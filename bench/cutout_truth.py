@@ -73,11 +73,13 @@ def hair_case(data: Path, width: int, height: int, index: int = 0) -> Case:
     return Case(f"hair{width}x{height}:{pairs[index % len(pairs)][0]}", composite(fg, alpha, bg), alpha, fg)
 
 
-def low_res_mask(alpha: np.ndarray, factor: int) -> np.ndarray:
-    """The true alpha as a model would see it: downscaled by ``factor`` and scaled back (float32 0..1)."""
+def low_res_mask(alpha: np.ndarray, factor: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The true alpha as a model would see it: downscaled by ``factor`` and scaled back (float32 0..1), and the
+    small map's (width, height): the mask's native grid, which the app knows for a model's mask."""
     height, width = alpha.shape
-    small = cv2.resize(alpha, (max(1, width // factor), max(1, height // factor)), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR).clip(0, 1)
+    grid = (max(1, width // factor), max(1, height // factor))
+    small = cv2.resize(alpha, grid, interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR).clip(0, 1), grid
 
 
 def edge_band(alpha: np.ndarray) -> np.ndarray:

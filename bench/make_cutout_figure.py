@@ -3,7 +3,8 @@
     .venv/bin/python bench/make_cutout_figure.py [--out docs/cutout_edges.png]
 
 Project-made pixels only (u2studio.core.synthetic): golden strands with exact alpha over a generated blue
-backdrop; the mask is the true alpha seen at a quarter of the resolution, as a model would deliver it.
+backdrop; the mask is the true alpha seen at a quarter of the resolution, as a model would deliver it. The
+last column is told that native 300×200 grid (``mask_grid``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ MODES = [
     ("feathered 2 px", CutoutSettings(edges="feather", decontaminate=False)),
     ("refined", CutoutSettings(decontaminate=False)),
     ("refined + decontaminate", CutoutSettings()),
+    ("+ mask grid 300x200", CutoutSettings(mask_grid=(300, 200))),  # the mask's native size (below)
 ]
 CROP = (slice(150, 330), slice(250, 490))  # rows, columns of a 1200×800 scene: the upper-left hair edge
 

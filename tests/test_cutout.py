@@ -202,3 +202,47 @@ def test_low_confidence_haze_far_from_the_edge_is_dropped() -> None:
     assert (out[:30, :30, 3] == 0).all() and (out[130:, 130:, 3] == 0).all()
     naive = (mask * 255).astype(np.uint8)
     assert (naive[:30, :30] > 0).all()  # the naive cutout would keep it
+
+
+def test_mask_grid_makes_the_band_agree_with_a_quarter_resolution_mask() -> None:
+    """A ÷4 mask (as a model's 320-px map scaled up): told its grid, the band's alpha error is well below naive."""
+    size = 192
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    d = np.hypot(xx - size / 2, (yy - size / 2) * 1.3)
+    alpha = cv2.GaussianBlur((d < size * 0.3).astype(np.float32), (0, 0), 1.5)  # a soft, curved true edge
+    fg = np.broadcast_to(np.array((230, 170, 60), np.float32), (size, size, 3))
+    image = composite(fg, alpha, backdrop(size, size))
+    grid = (size // 4, size // 4)
+    mask = low_res(alpha, 4)
+    band = cv2.dilate(((alpha > 0.01) & (alpha < 0.99)).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    error = lambda a: float(np.abs(a - alpha)[band].mean())  # noqa: E731
+    told = render_cutout(image, mask, CutoutSettings(mask_grid=grid))[..., 3] / 255.0
+    unknown = render_cutout(image, mask)[..., 3] / 255.0
+    assert error(told) < 0.6 * error(mask)
+    assert error(told) < 0.8 * error(unknown)
+    locked = np.zeros(mask.shape, bool)
+    locked[90:100, 20:170] = True
+    painted = render_cutout(image, mask, CutoutSettings(mask_grid=grid), locked=locked)
+    assert np.array_equal(painted[..., 3][locked], (mask[locked] * 255 + 0.5).astype(np.uint8))
+    with pytest.raises(ValueError, match="mask_grid"):
+        CutoutSettings(mask_grid=(0, 10))
+
+
+def test_matting_on_a_scaled_copy_follows_the_full_resolution_strands() -> None:
+    """Above its size cap the alternation runs on a scaled copy; evaluated at full resolution it still finds strands."""
+    from u2studio.core.cutout.consistency import matte_band
+
+    image, alpha, _fg = hair_scene(480, 320)
+    grid = (120, 80)
+    mask = low_res(alpha, 4)
+    mask8 = (mask * 255 + 0.5).astype(np.uint8)
+    unsure = cv2.dilate(((mask > 0.02) & (mask < 0.98)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    moving = np.flatnonzero(unsure)
+    errors = {}
+    for cap in (480 * 320, 480 * 320 // 3):  # full resolution, and a copy scaled by about 1.7
+        plane = mask.astype(np.float32).copy()
+        matte_band(image, plane, mask8, grid, moving, matte_pixels=cap)
+        assert np.array_equal(plane[~unsure], mask[~unsure].astype(np.float32))  # only the band moves
+        errors[cap] = float(np.abs(plane - alpha)[unsure].mean())
+    baseline = float(np.abs(mask - alpha)[unsure].mean())
+    assert max(errors.values()) < 0.7 * baseline, (errors, baseline)

@@ -37,6 +37,7 @@ class CutoutSettings:
     decontaminate_amount: float = 1.0  # 0..1
     threshold: float = 0.5  # where the hard/feather edge sits on the soft mask
     band_radius: int | None = None  # px, refined: half-width of the solved band; None = from the image size
+    mask_grid: tuple[int, int] | None = None  # refined: the soft mask's native (width, height), e.g. (320, 320)
 
     def __post_init__(self) -> None:
         if self.edges not in EDGE_MODES:
@@ -49,6 +50,8 @@ class CutoutSettings:
             raise ValueError(f"feather_radius must not be negative, not {self.feather_radius}")
         if self.band_radius is not None and self.band_radius < 1:
             raise ValueError(f"band_radius must be at least 1 px, not {self.band_radius}")
+        if self.mask_grid is not None and (len(self.mask_grid) != 2 or min(self.mask_grid) < 1):
+            raise ValueError(f"mask_grid must be a (width, height) of at least 1×1, not {self.mask_grid}")
 
 
 def as_mask8(mask: np.ndarray) -> np.ndarray:
@@ -88,7 +91,7 @@ def render_cutout(image: np.ndarray, mask: np.ndarray, settings: CutoutSettings 
         if amount > 0:
             decontaminate_soft(image, rgba, mask8, settings.threshold, radius, amount, free)
     else:
-        rgba = refined(image, mask8, settings.threshold, radius, amount, free)
+        rgba = refined(image, mask8, settings.threshold, radius, amount, free, settings.mask_grid)
     if free is not None:
         keep = free == 0
         rgba[keep, :3] = image[keep]

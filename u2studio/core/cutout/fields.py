@@ -6,6 +6,8 @@ information anyway; :mod:`u2studio.core.cutout.refine` samples the results at th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -42,17 +44,19 @@ def _box(x: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(x, -1, (k, k), borderType=cv2.BORDER_REFLECT)
 
 
-def guided_coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
-    """He et al.'s colour guided filter, as its averaged linear coefficients (H×W×4: a_r, a_g, a_b, b).
+@dataclass(frozen=True)
+class GuideStats:
+    """The parts of He et al.'s colour guided filter that depend only on the guide (reused across sources)."""
 
-    The filtered output at any resolution is ``a · I + b`` with ``I`` the guide there, which is what lets the
-    coefficients computed on the work resolution follow the full-resolution photo (the fast guided filter).
-    ``guide`` is H×W×3 float32 in [0, 1], ``src`` H×W float32.
-    """
+    guide: np.ndarray  # H×W×3 float32
+    radius: int
+    mean: np.ndarray  # H×W×3 local means of the guide
+    inverse: tuple[np.ndarray, ...]  # the inverse of (local covariance + eps·I): rr, rg, rb, gg, gb, bb
+
+
+def guide_stats(guide: np.ndarray, radius: int, eps: float) -> GuideStats:
+    """Local means and inverse regularised covariances of an H×W×3 float32 guide in [0, 1]."""
     mean_i = _box(guide, radius)
-    mean_p = _box(src, radius)
-    corr_ip = _box(guide * src[..., None], radius)
-    cov_ip = corr_ip - mean_i * mean_p[..., None]
     pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
     var = {}
     for i, j in pairs:
@@ -68,12 +72,31 @@ def guided_coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: fl
     i_gg = rr * bb - rb * rb
     i_gb = rb * rg - rr * gb
     i_bb = rr * gg - rg * rg
-    det = rr * i_rr + rg * i_rg + rb * i_rb
-    inv_det = 1.0 / np.maximum(det, 1e-12)
+    inv_det = 1.0 / np.maximum(rr * i_rr + rg * i_rg + rb * i_rb, 1e-12)
+    inverse = tuple(x * inv_det for x in (i_rr, i_rg, i_rb, i_gg, i_gb, i_bb))
+    return GuideStats(guide, radius, mean_i, inverse)
+
+
+def guided_with(stats: GuideStats, src: np.ndarray) -> np.ndarray:
+    """The guided filter's averaged linear coefficients (H×W×4: a_r, a_g, a_b, b) of ``src`` (H×W float32)."""
+    radius, mean_i = stats.radius, stats.mean
+    mean_p = _box(src, radius)
+    cov_ip = _box(stats.guide * src[..., None], radius) - mean_i * mean_p[..., None]
+    i_rr, i_rg, i_rb, i_gg, i_gb, i_bb = stats.inverse
     c_r, c_g, c_b = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
-    a_r = (i_rr * c_r + i_rg * c_g + i_rb * c_b) * inv_det
-    a_g = (i_rg * c_r + i_gg * c_g + i_gb * c_b) * inv_det
-    a_b = (i_rb * c_r + i_gb * c_g + i_bb * c_b) * inv_det
+    a_r = i_rr * c_r + i_rg * c_g + i_rb * c_b
+    a_g = i_rg * c_r + i_gg * c_g + i_gb * c_b
+    a_b = i_rb * c_r + i_gb * c_g + i_bb * c_b
     b = mean_p - a_r * mean_i[..., 0] - a_g * mean_i[..., 1] - a_b * mean_i[..., 2]
     coeffs = np.dstack([a_r, a_g, a_b, b]).astype(np.float32)
     return _box(coeffs, radius)
+
+
+def guided_coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """He et al.'s colour guided filter, as its averaged linear coefficients (H×W×4: a_r, a_g, a_b, b).
+
+    The filtered output at any resolution is ``a · I + b`` with ``I`` the guide there, which is what lets the
+    coefficients computed on the work resolution follow the full-resolution photo (the fast guided filter).
+    ``guide`` is H×W×3 float32 in [0, 1], ``src`` H×W float32.
+    """
+    return guided_with(guide_stats(guide, radius, eps), src)

@@ -22,11 +22,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from u2studio.core.cutout.consistency import matte_band, remap_at
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
 
 WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
 STRIP_ROWS = 512
-REMAP_COLS = 1024  # cv2.remap wants maps narrower than 32767, so the band pixels are laid out in rows of this
 SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
 ITERATIONS = 1  # passes that re-estimate F and B from band pixels the solve is sure about
 SAMPLE_TRUST = 0.5  # ... how sure (the projection's trust)
@@ -130,25 +130,18 @@ def edge_aware_prior(img_s: np.ndarray, hard_s: np.ndarray, band_s: np.ndarray, 
 
 def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """The work fields, bilinearly sampled at full-resolution pixel centres (N×C float32)."""
-    n = len(ys)
-    rows = -(-n // REMAP_COLS)
-    mx = np.zeros(rows * REMAP_COLS, np.float32)
-    my = np.zeros(rows * REMAP_COLS, np.float32)
-    for out, at, scale in ((mx, xs, work.scale_x), (my, ys, work.scale_y)):
-        view = out[:n]
-        view[:] = at
-        view += 0.5
-        view *= scale
-        view -= 0.5
-    parts = []
-    for chunk in work.fields:
-        out = cv2.remap(chunk, mx.reshape(rows, REMAP_COLS), my.reshape(rows, REMAP_COLS), cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REPLICATE)
-        parts.append(out.reshape(rows * REMAP_COLS, -1)[:n])
-    return np.concatenate(parts, axis=1)
+    parts = [remap_at(chunk, ys, xs, work.scale_x, work.scale_y) for chunk in work.fields]
+    return np.concatenate([p.reshape(len(ys), -1) for p in parts], axis=1)
 
 
-def solve_alpha(colour: np.ndarray, fields: np.ndarray, with_trust: bool = False) -> Any:
+def snapped(alpha: np.ndarray) -> np.ndarray:
+    """In place and returned: alpha within SNAP of 0 or 1 set there (no haze, no pinholes)."""
+    alpha[alpha < SNAP] = 0.0
+    alpha[alpha > 1 - SNAP] = 1.0
+    return alpha
+
+
+def solve_alpha(colour: np.ndarray, fields: np.ndarray, with_trust: bool = False, snap: bool = True) -> Any:
     """Alpha for band pixels from the colour projection and the guided filter (N float32 in [0, 1])."""
     fg, bg, spread, coeff = fields[:, 0:3], fields[:, 3:6], fields[:, 6], fields[:, 7:11]
     guided = np.einsum("ij,ij->i", coeff[:, :3], colour) + coeff[:, 3]
@@ -157,8 +150,8 @@ def solve_alpha(colour: np.ndarray, fields: np.ndarray, with_trust: bool = False
     projected = np.einsum("ij,ij->i", colour - bg, diff) / (dist2 + 1e-6)
     trust = dist2 / (dist2 + SEPARATION * SEPARATION + SPREAD_K * spread)
     alpha = np.clip(trust * np.clip(projected, 0, 1) + (1 - trust) * np.clip(guided, 0, 1), 0, 1)
-    alpha[alpha < SNAP] = 0.0
-    alpha[alpha > 1 - SNAP] = 1.0
+    if snap:
+        snapped(alpha)
     return (alpha, trust) if with_trust else alpha
 
 
@@ -190,29 +183,52 @@ def band_pixels(band: np.ndarray, free: np.ndarray | None, y0: int, rows: int) -
     return flat, ys + y0, xs
 
 
+def write_band(packed: np.ndarray, y0: int, flat: np.ndarray, colour: np.ndarray, alpha: np.ndarray,
+               fields: np.ndarray, amount: float) -> None:
+    """Write one strip's band pixels (alpha, and colour decontaminated by ``amount``) into the packed RGBA."""
+    mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
+    if amount > 0 and mixed.any():
+        part = colour[mixed]
+        part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
+        colour[mixed] = part
+    pixels = np.empty((len(flat), 4), np.uint8)
+    pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
+    pixels[:, 3] = alpha * 255.0 + 0.5
+    packed[y0 : y0 + STRIP_ROWS].reshape(-1)[flat] = pixels.view(np.uint32).ravel()
+
+
 def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,
-            free: np.ndarray | None) -> np.ndarray:
-    """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere)."""
+            free: np.ndarray | None, grid: tuple[int, int] | None = None) -> np.ndarray:
+    """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere).
+
+    ``grid``: the soft mask's native (width, height) when it is a bilinear upscale of a smaller map; the band's
+    alpha is then made to agree with the mask on that grid (:mod:`.consistency`), which needs every strip's
+    alpha at once. Without it the strips are solved and written one at a time, so memory stays bounded.
+    """
     height, width = mask8.shape
     work = prepare(image, mask8, threshold, radius, with_guided=True)
     rgba = hard_rgba(image, mask8, threshold)
     packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
+    strips = []
     for y0 in range(0, height, STRIP_ROWS):
         flat, ys, xs = band_pixels(work.band, free, y0, STRIP_ROWS)
         if not len(flat):
             continue
         colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
         fields = sample(work, ys, xs)
-        alpha = solve_alpha(colour, fields)
-        mixed = (alpha > 0) & (alpha < 1)  # opaque pixels keep the photo's colour, and so do clear ones
-        if amount > 0 and mixed.any():
-            part = colour[mixed]
-            part += amount * (solve_foreground(part, alpha[mixed], fields[mixed]) - part)
-            colour[mixed] = part
-        pixels = np.empty((len(flat), 4), np.uint8)
-        pixels[:, :3] = np.clip(colour * 255.0 + 0.5, 0, 255)
-        pixels[:, 3] = alpha * 255.0 + 0.5
-        packed[y0 : y0 + STRIP_ROWS].reshape(-1)[flat] = pixels.view(np.uint32).ravel()
+        alpha = solve_alpha(colour, fields, snap=grid is None)
+        if grid is None:
+            write_band(packed, y0, flat, colour, alpha, fields, amount)
+        else:
+            strips.append((y0, flat, colour, alpha, fields))
+    if strips:
+        plane = rgba[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
+        moving = np.concatenate([flat + y0 * width for y0, flat, _, _, _ in strips])
+        plane.reshape(-1)[moving] = np.concatenate([alpha for _, _, _, alpha, _ in strips])
+        matte_band(image, plane, mask8, grid, moving)  # type: ignore[arg-type]
+        for y0, flat, colour, _, fields in strips:
+            alpha = snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat])
+            write_band(packed, y0, flat, colour, alpha, fields, amount)
     return rgba
 
 

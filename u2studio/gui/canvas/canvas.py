@@ -113,9 +113,10 @@ class Canvas(QGraphicsView):
         self._layers["base"].setVisible(visible and not self._layers["base"].image.isNull())
 
     def set_checkerboard(self, enabled: bool) -> None:
-        """Draw a checkerboard under the image area (for the cutout view)."""
-        self._show_checker = enabled
-        self.viewport().update()
+        """Draw a checkerboard under the image area (for the cutout view); repaints only when it changes."""
+        if enabled != self._show_checker:  # called on every refresh (each brush dab): no needless full repaint
+            self._show_checker = enabled
+            self.viewport().update()
 
     # ----- zoom and pan -------------------------------------------------------------
     def image_rect(self) -> QRectF:

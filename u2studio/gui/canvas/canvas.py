@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QTabletEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
-from u2studio.gui.canvas.layer_item import LayerItem
+from u2studio.gui.canvas.layer_item import LayerItem, display_depth
 from u2studio.gui.common.style import CANVAS
 
 MIN_ZOOM = 1 / 64
@@ -91,6 +92,22 @@ class Canvas(QGraphicsView):
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""
         self._layers[name].paint_region(patch, x, y)
 
+    def update_layer_level(self, name: str, depth: int, patch: QImage, x: int, y: int) -> None:
+        """Paint ``patch`` into one pyramid level of a layer only (see LayerItem.paint_level_patch)."""
+        self._layers[name].paint_level_patch(depth, patch, x, y)
+
+    def set_stale_hook(self, name: str, hook: Callable[[], None] | None) -> None:
+        """What a layer calls to have its deferred repaints done (before it is read or drawn at another level)."""
+        self._layers[name].stale_hook = hook
+
+    def mark_layer_consistent(self, name: str) -> None:
+        """A layer's deferred repaints are done: every level agrees with its picture."""
+        self._layers[name].mark_consistent()
+
+    def display_depth(self) -> int:
+        """The pyramid level the layers are drawn from at the current zoom (0: full resolution)."""
+        return display_depth(self.zoom, self.zoom < 1.0)
+
     def set_layer_opacity(self, name: str, opacity: float) -> None:
         """Blend a layer over those below (the tint's opacity slider; no pixels recomputed)."""
         self._layers[name].setOpacity(opacity)
@@ -106,11 +123,11 @@ class Canvas(QGraphicsView):
     def layer_visible(self, name: str) -> bool:
         """Whether a layer currently shows a picture."""
         item = self._layers[name]
-        return item.isVisible() and not item.image.isNull()
+        return item.isVisible() and item.has_picture
 
     def set_base_visible(self, visible: bool) -> None:
         """Show or hide the photo under the overlays (hidden for cutout and mask views)."""
-        self._layers["base"].setVisible(visible and not self._layers["base"].image.isNull())
+        self._layers["base"].setVisible(visible and self._layers["base"].has_picture)
 
     def set_checkerboard(self, enabled: bool) -> None:
         """Draw a checkerboard under the image area (for the cutout view); repaints only when it changes."""

@@ -5,7 +5,9 @@ brush edit in a region repaints only that region of the cached pixmaps. For a la
 photo (over 2 MP) the full pictures (the photo itself, tint, cutout, mask, side output,
 contour, relaxed zone) are built off the UI thread; while one is on its way the old
 picture stays, edits meanwhile are remembered and repainted into it when it arrives,
-and a picture for a document or option no longer shown is dropped.
+and a picture for a document or option no longer shown is dropped. On such a photo a brush dab is drawn
+at once only into the pyramid level on screen (tint and mask views); the full-resolution pictures, the
+contour and the relaxed zone catch up in throttled chunks (DeferredRepaint).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
 from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
+from u2studio.gui.canvas.brush_path import PATCHED, BrushPath
+from u2studio.gui.canvas.deferred_repaint import DeferredRepaint
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
@@ -29,7 +33,6 @@ from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_p
 
 BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI thread
 RECENT_PHOTOS = 2  # drawable photos kept for switching back at once (about 130 MB each at 24 MP)
-PATCHED = ("tint", "cutout", "mask", "contour", "relaxed-live")  # kinds kept current by region patches
 
 
 def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
@@ -49,7 +52,7 @@ def _same_picture(pending: Hashable, key: Hashable) -> bool:
             and isinstance(a[1], tuple) and isinstance(b[1], tuple) and a[1][0] == b[1][0])
 
 
-class OverlayPresenter:
+class OverlayPresenter(BrushPath):
     """Keeps the canvas's layers in step with one document and the view options."""
 
     def __init__(self, canvas: Canvas) -> None:
@@ -67,6 +70,9 @@ class OverlayPresenter:
         self._recent: OrderedDict[int, tuple[weakref.ref, tuple[QImage, list[QImage]]]] = OrderedDict()
         self.cutout_preview = CutoutPreview(CutoutJobs(canvas))
         self.cutout_preview.ready.connect(self.refresh)
+        self.deferred = DeferredRepaint(self._deferred_repaint, canvas.mark_layer_consistent, canvas)
+        for layer in ("overlay", "contour", "relaxed"):
+            canvas.set_stale_hook(layer, lambda name=layer: self.deferred.flush(name))
 
     def _large(self) -> bool:
         size = self.doc.size if self.doc is not None else None
@@ -76,6 +82,9 @@ class OverlayPresenter:
         """Put a document (or nothing) on the canvas (a large photo keeps the old picture until its own is ready)."""
         if self.doc is not None:
             self.doc.remove_mask_listener(self._on_mask_changed)
+        if self.deferred.pending("relaxed"):
+            self.live = None  # its counts missed the last dabs: compare afresh when shown again
+        self.deferred.drop()
         self.doc = doc
         self._keys.clear()
         for layer in list(self._pending):
@@ -105,6 +114,7 @@ class OverlayPresenter:
         while len(self._recent) > RECENT_PHOTOS:
             self._recent.popitem(last=False)
         self.canvas.set_image(picture[0], fit=True, levels=picture[1])  # clears the other layers: the pictures on their way fill them
+        self.deferred.drop("overlay", "contour")
         self._keys.clear()
         self.refresh()
 
@@ -207,6 +217,8 @@ class OverlayPresenter:
         del self._pending[layer]
         self.canvas.set_layer(layer, picture[0], stretch=stretch, levels=picture[1])
         self._keys[layer] = key
+        if self.deferred.pending(layer) and doc is not None:
+            self._bump(doc, layer, current=False)  # the stale tiles (edits made meanwhile) bring it up to date
         dirty = self._dirty.pop(layer, [])
         if dirty and doc is not None:
             box = (min(r[0] for r in dirty), min(r[1] for r in dirty), max(r[2] for r in dirty), max(r[3] for r in dirty))
@@ -227,13 +239,24 @@ class OverlayPresenter:
                 self.jobs.cancel("live")
             else:
                 self._live_dirty.append(region)
+        if doc.change_shown and not full:  # a finished stroke: every dab is already drawn (or on its way)
+            for layer in ("overlay", "contour"):
+                self._bump(doc, layer)
+            self.deferred.soon()
+            self.refresh()
+            return
         if full:
+            self.deferred.drop()
             self._keys = {k: v for k, v in self._keys.items() if k != "relaxed" or self.live is None}
             for layer in ("overlay", "contour"):  # a picture on its way shows the old mask: start again
                 if self._pending.pop(layer, None) is not None:
                     self.jobs.cancel(layer)
             if self.live is not None and self.live.matches(doc, self.options.compare, self.options.rho):
                 self.live.update(region)
+            self.refresh()
+            return
+        if self._large():
+            self._defer(doc, region)
             self.refresh()
             return
         live, o = self.live, self.options
@@ -288,4 +311,5 @@ class OverlayPresenter:
         doc, o = self.doc, self.options
         if doc is None or self.live is None or not self.live.matches(doc, o.compare, o.rho):
             return None
+        self.deferred.flush("relaxed")  # the counts of the last dabs first
         return self.live.scores()

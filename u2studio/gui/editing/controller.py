@@ -54,6 +54,7 @@ class EditController(QObject):
         studio.mask_host = self  # new predictions and thresholds go through the edit sessions (undo steps)
         studio.memory.keeps_mask = lambda doc: id(doc) in self.sessions  # the user's work is never evicted
         studio.memory.evicted.append(self._photo_evicted)
+        studio.metrics.busy = self.stroking  # metrics wait for the end of a stroke
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
 
@@ -208,7 +209,7 @@ class EditController(QObject):
             self.studio.notes.warning("Open an image first.")
             return None
         if session.editor.in_stroke:
-            session.push(session.editor.end_stroke())
+            session.push(session.end_stroke())
         record = operation(session.editor)
         session.push(record, clears_edits=clears_edits)
         return record
@@ -239,18 +240,24 @@ class EditController(QObject):
 
     def undo(self) -> None:
         """Undo the newest step of the shown image (a stroke in progress is finished first)."""
-        self._finish_stroke()
+        self.finish_stroke()
         self.group.undo()
 
     def redo(self) -> None:
         """Redo the last undone step of the shown image."""
-        self._finish_stroke()
+        self.finish_stroke()
         self.group.redo()
 
-    def _finish_stroke(self) -> None:
+    def finish_stroke(self) -> None:
+        """End the brush stroke in progress on the shown image, as one undo step."""
         session = self.session(create=False)
         if session is not None and session.editor.in_stroke:
-            session.push(session.editor.end_stroke())
+            session.push(session.end_stroke())
+
+    def stroking(self) -> bool:
+        """Whether a brush stroke is in progress on the shown image."""
+        session = self.session(create=False)
+        return session is not None and session.editor.in_stroke
 
     # ----- saving, closing, recovery -------------------------------------------------------
     def unsaved(self) -> list[ImageDocument]:

@@ -151,9 +151,7 @@ class CanvasToolInput(QObject):
         self._dragging = False
         tool = self.settings.tool
         if tool in (Tool.BRUSH, Tool.ERASER):
-            editor = self.edits.editor()
-            if editor is not None and editor.in_stroke:
-                self.edits.push(editor.end_stroke())
+            self.edits.finish_stroke()
         elif tool is Tool.LASSO:
             points = np.array(self._points, np.float64)
             self._reset_path()

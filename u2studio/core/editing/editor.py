@@ -210,6 +210,10 @@ class MaskEditor:
         """Refine in a band drawn as an open polyline of N×2 (x, y) points, ``width`` pixels wide."""
         return self.refine(_refine.band_from_polyline(self.shape, points, width), **options)
 
+    def apply_change(self, change: tools.Change | None, label: str) -> EditRecord | None:
+        """Commit a change computed elsewhere (a refinement run off the GUI thread) as one undo step."""
+        return self._apply(lambda: change, label)
+
     def refine_polygon(self, points: np.ndarray, **options: Any) -> EditRecord | None:
         """Refine inside a closed polygon of N×2 (x, y) points."""
         return self.refine(_refine.band_from_polygon(self.shape, points), **options)

@@ -38,7 +38,8 @@ class EditSession:
         doc.ensure_layers()
         self.doc = doc
         # the editor adopts the document's mask array: views keep theirs, nothing is rebuilt on the first edit
-        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False, copy=False)
+        # the base for "reset to prediction" is made when first needed: a 24-MP first dab need not pay for it
+        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base, record_history=False, copy=False)
         doc.mask = self.editor.mask
         self.stack = QUndoStack(parent)
         self.recovered = recovered
@@ -135,7 +136,7 @@ class EditSession:
                 np.copyto(doc.mask, mask, where=edits)
             doc.prediction, doc.sides, doc.side_names = prediction, sides, side_names
             doc.rederive()
-            self.editor.prediction = doc.base()
+            self.editor.prediction = doc.base
         self.autosaver.notify_changed()
 
     def set_threshold(self, threshold: float | None) -> None:
@@ -144,7 +145,7 @@ class EditSession:
             return
         with self.editor.lock:
             self.doc.set_threshold(threshold)
-            self.editor.prediction = self.doc.base()
+            self.editor.prediction = self.doc.base
         self.stack.resetClean()
         self.doc.clean_label = None
         self.autosaver.notify_changed()

@@ -116,6 +116,14 @@ class Canvas(QGraphicsView):
         """A layer's current picture (for tests and screenshots)."""
         return self._layers[name].image
 
+    def layer_image_key(self, name: str) -> int:
+        """The cache key of a layer's picture (which picture is shown), without finishing deferred repaints."""
+        return self._layers[name].picture_key
+
+    def picture_bytes(self) -> int:
+        """Bytes of every layer's picture and pyramid levels (for the memory budget)."""
+        return sum(item.nbytes for item in self._layers.values())
+
     def pixel_exact(self) -> bool:
         """Whether layers are drawn nearest-neighbour (true from 1:1 upward)."""
         return not self._layers["base"].smooth

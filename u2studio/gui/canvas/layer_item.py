@@ -82,6 +82,16 @@ class LayerItem(QGraphicsItem):
         """Whether the layer holds a picture (never waits for deferred repaints)."""
         return not self._image.isNull()
 
+    @property
+    def picture_key(self) -> int:
+        """The picture's cache key (0 when empty)."""
+        return 0 if self._image.isNull() else self._image.cacheKey()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the picture and its reduced levels."""
+        return self._image.sizeInBytes() + sum(level.sizeInBytes() for level in self._levels)
+
     def mark_consistent(self) -> None:
         """Every level agrees with the picture again (the deferred repaints were done)."""
         self._fresh_depth = None

@@ -43,6 +43,10 @@ def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> 
     return image, pyramid(image, lines, levels)
 
 
+def _picture_bytes(picture: tuple[QImage, list[QImage]]) -> int:
+    return sum(image.sizeInBytes() for image in (picture[0], *picture[1]))
+
+
 def _same_picture(pending: Hashable, key: Hashable) -> bool:
     """Whether a picture on its way answers ``key`` once the edits made meanwhile are patched into it."""
     if pending == key:
@@ -73,6 +77,24 @@ class OverlayPresenter(BrushPath):
         self.deferred = DeferredRepaint(self._deferred_repaint, canvas.mark_layer_consistent, canvas)
         for layer in ("overlay", "contour", "relaxed"):
             canvas.set_stale_hook(layer, lambda name=layer: self.deferred.flush(name))
+
+    def picture_bytes(self) -> int:
+        """Bytes of the canvas's pictures (with their pyramids) and of the recent-photo cache not on the canvas."""
+        shown = {self.canvas.layer_image_key("base")}
+        cached = sum(_picture_bytes(p) for ref, p in self._recent.values() if p[0].cacheKey() not in shown)
+        return self.canvas.picture_bytes() + cached
+
+    def release_cache(self, wanted: int) -> int:
+        """Forget recent photos' pictures (oldest first, never the one on screen) until ``wanted`` bytes are freed."""
+        freed, shown = 0, self.canvas.layer_image_key("base")
+        # pictures of photos already evicted go first, then the least recently shown
+        for key, (ref, picture) in sorted(self._recent.items(), key=lambda item: item[1][0]() is not None):
+            if freed >= wanted:
+                break
+            if picture[0].cacheKey() != shown:
+                del self._recent[key]
+                freed += _picture_bytes(picture)
+        return freed
 
     def _large(self) -> bool:
         size = self.doc.size if self.doc is not None else None

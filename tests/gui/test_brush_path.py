@@ -91,3 +91,15 @@ def test_reading_a_layer_finishes_its_deferred_tiles_and_a_finished_stroke_repai
     assert not presenter.deferred.pending() and len(presenter.deferred.repainted) == done
     assert presenter._keys["overlay"][1][1] == version + 1  # noqa: SLF001 (still current: no rebuild)
     assert not presenter._pending  # noqa: SLF001
+
+
+def test_drawing_at_another_zoom_level_first_finishes_the_stale_tiles(shown) -> None:  # noqa: ANN001
+    canvas, presenter, doc = shown
+    doc.mask[600:640, 900:960] = 255
+    doc.mask_changed((900, 600, 960, 640))
+    assert presenter.deferred.pending("overlay")
+    canvas.set_zoom(1.0)
+    canvas.centerOn(930, 620)
+    canvas.viewport().repaint()  # drawn from the full-resolution picture now
+    assert not presenter.deferred.pending("overlay")
+    assert canvas._layers["overlay"]._image.pixelColor(930, 620).alpha() == 255  # noqa: SLF001

@@ -251,3 +251,42 @@ def test_a_refine_result_is_dropped_when_an_edit_lands_on_its_area_meanwhile(stu
     assert outcome.args == ["stale"]
     np.testing.assert_array_equal(c.doc.mask, after_edit)  # the stale result changed nothing
     assert e.group.activeStack().count() == 1  # only the box edit is on the undo stack
+
+
+def test_a_refine_result_waits_for_a_brush_stroke_to_end_and_metrics_wait_too(studio, scene_files, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core.editing import BrushParams
+    from u2studio.core.editing import refine as refine_module
+
+    _, _, truth = scene_files
+    c, e = studio.controller, studio.editing.edits
+    c.doc.mask = truth.copy()
+    c.doc.edits = np.ones(truth.shape, bool)
+    c.doc.mask_changed(None, edited=False)
+    release = threading.Event()
+    original = refine_module.refine_band
+    monkeypatch.setattr(refine_module, "refine_band", lambda *a, **k: (release.wait(30), original(*a, **k))[1])
+    from u2studio.gui.inference import metrics_runner
+
+    measured: list[object] = []
+    pair = metrics_runner.comparison_pair
+    monkeypatch.setattr(metrics_runner, "comparison_pair", lambda *a: (measured.append(a), pair(*a))[1])  # a start
+    ys, xs = np.nonzero(truth)
+    y = int(np.median(ys))
+    x = int(xs[ys == y].min())
+    outcomes: list[str] = []
+    e.refines.finished.connect(outcomes.append)
+    e.refine_along(np.array([[x, y - 30], [x, y + 30]], np.float64), 30.0)
+    editor = e.editor()
+    editor.begin_stroke(BrushParams(radius=3.0))  # a stroke far from the band, in progress when the result lands
+    editor.add_point(5.0, 5.0)
+    c.schedule_metrics()
+    release.set()
+    qtbot.wait(800)
+    assert outcomes == [] and e.group.activeStack().count() == 0  # held back while the stroke goes on
+    assert measured == []  # and metrics did not start (no mask copy) during the stroke either
+    e.finish_stroke()
+    qtbot.waitUntil(lambda: outcomes == ["applied"], timeout=5_000)
+    assert e.group.activeStack().count() == 2  # the stroke, then the refinement: two undo steps
+    qtbot.waitUntil(lambda: bool(measured), timeout=3_000)  # metrics once the stroke ended

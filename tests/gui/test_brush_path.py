@@ -103,3 +103,30 @@ def test_drawing_at_another_zoom_level_first_finishes_the_stale_tiles(shown) -> 
     canvas.viewport().repaint()  # drawn from the full-resolution picture now
     assert not presenter.deferred.pending("overlay")
     assert canvas._layers["overlay"]._image.pixelColor(930, 620).alpha() == 255  # noqa: SLF001
+
+
+@pytest.mark.parametrize("size", [(320, 240), (WIDTH, HEIGHT)])
+def test_the_relaxed_zone_is_right_after_edits_made_while_it_was_hidden(qtbot, size) -> None:  # noqa: ANN001
+    from u2studio.core import overlays
+    from u2studio.core.document import ImageDocument
+    from u2studio.core.synthetic import scene
+    from u2studio.gui.canvas.canvas import Canvas
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+    from u2studio.gui.canvas.view_options import ViewOptions
+
+    rgb, truth = scene(*size, seed=3)[:2]
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    doc = ImageDocument(Path("z.png"), rgb=rgb)
+    doc.set_prediction(truth.astype(np.float32) / 255.0, (), (), 0.5)
+    presenter = OverlayPresenter(canvas)
+    presenter.show_document(doc)
+    presenter.set_options(ViewOptions(relaxed=True))
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    presenter.set_options(ViewOptions(relaxed=False))
+    doc.mask[10:60, 10:80] = 255  # an edit while the zone is hidden
+    doc.mask_changed((10, 10, 80, 60))
+    presenter.set_options(ViewOptions(relaxed=True))
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    presenter.deferred.flush()
+    np.testing.assert_array_equal(presenter.live.rgba, overlays.relaxed_zone_picture(doc.prediction, doc.mask, 3))

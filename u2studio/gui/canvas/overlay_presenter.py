@@ -255,6 +255,8 @@ class OverlayPresenter(BrushPath):
         full = region == doc.full_region()
         if x1 <= x0 or y1 <= y0:
             return
+        if self.live is not None and not self.options.relaxed:
+            self.live = None  # not shown, so not kept up to date: compared afresh when the zone is turned on
         if self._live_pending is not None:
             if full:
                 self._live_pending = None  # start the comparison again rather than replay the whole image

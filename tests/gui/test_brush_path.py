@@ -36,7 +36,9 @@ def shown(qtbot):  # noqa: ANN001, ANN201
     qtbot.waitUntil(lambda: all(canvas.layer_visible(n) for n in ("base", "overlay", "contour")), timeout=30_000)
     canvas.fit()
     assert canvas.display_depth() >= 2  # a quarter-size level or smaller is on screen
-    return canvas, presenter, doc
+    yield canvas, presenter, doc
+    presenter.jobs.wait()  # pictures still on their way land while the canvas exists
+    qtbot.wait(20)
 
 
 def _full(canvas, name: str):  # noqa: ANN001, ANN202
@@ -130,3 +132,5 @@ def test_the_relaxed_zone_is_right_after_edits_made_while_it_was_hidden(qtbot, s
     qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
     presenter.deferred.flush()
     np.testing.assert_array_equal(presenter.live.rgba, overlays.relaxed_zone_picture(doc.prediction, doc.mask, 3))
+    presenter.jobs.wait()
+    qtbot.wait(20)

@@ -151,3 +151,5 @@ def test_the_budget_counts_the_canvas_pictures_and_releases_the_recent_photo_cac
     memory.enforce(docs, docs[1])
     assert docs[0].rgb is None and docs[1].rgb is not None  # then the photo not shown; never the shown one
     assert memory.held() == shown_bytes  # the picture on screen stays
+    presenter.jobs.wait()
+    qtbot.wait(20)

@@ -65,7 +65,7 @@ class OverlayPresenter(BrushPath):
         self.doc: ImageDocument | None = None
         self._keys: dict[str, Hashable] = {}
         self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
-        self.jobs = BackgroundJobs(1)
+        self.jobs = BackgroundJobs(1, canvas)  # goes with the canvas: no picture lands on a deleted one
         self._pending: dict[str, Hashable] = {}  # layer -> key of the picture being built
         self._dirty: dict[str, list[Region]] = {}  # layer -> regions edited since its picture was started
         self._live_pending: Hashable | None = None  # the incremental relaxed comparison being built

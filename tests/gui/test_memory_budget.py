@@ -138,7 +138,7 @@ def test_the_budget_counts_the_canvas_pictures_and_releases_the_recent_photo_cac
     for doc in docs:  # shown in turn: each photo's drawable picture is made off the GUI thread and cached
         presenter.show_document(doc)
         memory.touch(doc)
-        qtbot.waitUntil(lambda d=doc: presenter.doc is d and canvas.layer_visible("base") and len(presenter._recent) >= docs.index(d) + 1, timeout=30_000)  # noqa: SLF001
+        qtbot.waitUntil(lambda d=doc: presenter.doc is d and canvas.layer_visible("base") and len(presenter.recent) >= docs.index(d) + 1, timeout=30_000)
     shown_bytes = canvas.picture_bytes()
     assert shown_bytes >= 2000 * 1200 * 4  # the photo at full resolution, in the drawing format
     cached = memory.held() - shown_bytes

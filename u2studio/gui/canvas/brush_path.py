@@ -63,7 +63,7 @@ class BrushPath:
         x0, y0, x1, y1 = x0 // f * f, y0 // f * f, min(-(-x1 // f) * f, width), min(-(-y1 // f) * f, height)
         small = overlays.reduce_area(doc.mask[y0:y1, x0:x1], f)
         patch = overlays.tint_rgba(small, 1.0) if self.options.mode is ViewMode.TINT else overlays.mask_rgba(small)
-        self.canvas.update_layer_level("overlay", depth, rgba_to_qimage(patch), x0 // f, y0 // f)
+        self.canvas.layer("overlay").paint_level_patch(depth, rgba_to_qimage(patch), x0 // f, y0 // f)
 
     def _bump(self, doc: ImageDocument, layer: str, current: bool = True) -> None:
         """Mark a region-patched layer as showing the current mask version (its stale tiles are queued)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
@@ -92,17 +91,9 @@ class Canvas(QGraphicsView):
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""
         self._layers[name].paint_region(patch, x, y)
 
-    def update_layer_level(self, name: str, depth: int, patch: QImage, x: int, y: int) -> None:
-        """Paint ``patch`` into one pyramid level of a layer only (see LayerItem.paint_level_patch)."""
-        self._layers[name].paint_level_patch(depth, patch, x, y)
-
-    def set_stale_hook(self, name: str, hook: Callable[[], None] | None) -> None:
-        """What a layer calls to have its deferred repaints done (before it is read or drawn at another level)."""
-        self._layers[name].stale_hook = hook
-
-    def mark_layer_consistent(self, name: str) -> None:
-        """A layer's deferred repaints are done: every level agrees with its picture."""
-        self._layers[name].mark_consistent()
+    def layer(self, name: str) -> LayerItem:
+        """One layer item (the presenter's brush path and memory accounting work on it directly)."""
+        return self._layers[name]
 
     def display_depth(self) -> int:
         """The pyramid level the layers are drawn from at the current zoom (0: full resolution)."""
@@ -115,10 +106,6 @@ class Canvas(QGraphicsView):
     def layer_image(self, name: str) -> QImage:
         """A layer's current picture (for tests and screenshots)."""
         return self._layers[name].image
-
-    def layer_image_key(self, name: str) -> int:
-        """The cache key of a layer's picture (which picture is shown), without finishing deferred repaints."""
-        return self._layers[name].picture_key
 
     def picture_bytes(self) -> int:
         """Bytes of every layer's picture and pyramid levels (for the memory budget)."""

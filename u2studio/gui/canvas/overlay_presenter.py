@@ -12,8 +12,6 @@ contour and the relaxed zone catch up in throttled chunks (DeferredRepaint).
 
 from __future__ import annotations
 
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -27,12 +25,12 @@ from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
 from u2studio.gui.canvas.brush_path import PATCHED, BrushPath
 from u2studio.gui.canvas.deferred_repaint import DeferredRepaint
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+from u2studio.gui.canvas.recent_photos import RecentPhotos
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
 
 BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI thread
-RECENT_PHOTOS = 2  # drawable photos kept for switching back at once (about 130 MB each at 24 MP)
 
 
 def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
@@ -41,10 +39,6 @@ def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> 
     convert = rgba_to_qimage if rgba_or_rgb.shape[2] == 4 else rgb_to_qimage
     image = convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
     return image, pyramid(image, lines, levels)
-
-
-def _picture_bytes(picture: tuple[QImage, list[QImage]]) -> int:
-    return sum(image.sizeInBytes() for image in (picture[0], *picture[1]))
 
 
 def _same_picture(pending: Hashable, key: Hashable) -> bool:
@@ -70,31 +64,20 @@ class OverlayPresenter(BrushPath):
         self._dirty: dict[str, list[Region]] = {}  # layer -> regions edited since its picture was started
         self._live_pending: Hashable | None = None  # the incremental relaxed comparison being built
         self._live_dirty: list[Region] = []  # regions edited since it was started
-        # id(doc) -> (weak reference to the photo array it was made from, picture): switching back needs no rebuild
-        self._recent: OrderedDict[int, tuple[weakref.ref, tuple[QImage, list[QImage]]]] = OrderedDict()
+        self.recent = RecentPhotos()  # switching back to one of these photos needs no rebuild
         self.cutout_preview = CutoutPreview(CutoutJobs(canvas))
         self.cutout_preview.ready.connect(self.refresh)
-        self.deferred = DeferredRepaint(self._deferred_repaint, canvas.mark_layer_consistent, canvas)
+        self.deferred = DeferredRepaint(self._deferred_repaint, lambda name: canvas.layer(name).mark_consistent(), canvas)
         for layer in ("overlay", "contour", "relaxed"):
-            canvas.set_stale_hook(layer, lambda name=layer: self.deferred.flush(name))
+            canvas.layer(layer).stale_hook = lambda name=layer: self.deferred.flush(name)
 
     def picture_bytes(self) -> int:
         """Bytes of the canvas's pictures (with their pyramids) and of the recent-photo cache not on the canvas."""
-        shown = {self.canvas.layer_image_key("base")}
-        cached = sum(_picture_bytes(p) for ref, p in self._recent.values() if p[0].cacheKey() not in shown)
-        return self.canvas.picture_bytes() + cached
+        return self.canvas.picture_bytes() + self.recent.nbytes(self.canvas.layer("base").picture_key)
 
     def release_cache(self, wanted: int) -> int:
-        """Forget recent photos' pictures (oldest first, never the one on screen) until ``wanted`` bytes are freed."""
-        freed, shown = 0, self.canvas.layer_image_key("base")
-        # pictures of photos already evicted go first, then the least recently shown
-        for key, (ref, picture) in sorted(self._recent.items(), key=lambda item: item[1][0]() is not None):
-            if freed >= wanted:
-                break
-            if picture[0].cacheKey() != shown:
-                del self._recent[key]
-                freed += _picture_bytes(picture)
-        return freed
+        """Forget recent photos' pictures (never the one on screen) until ``wanted`` bytes are freed."""
+        return self.recent.release(wanted, self.canvas.layer("base").picture_key)
 
     def _large(self) -> bool:
         size = self.doc.size if self.doc is not None else None
@@ -117,11 +100,10 @@ class OverlayPresenter(BrushPath):
             self.canvas.set_image(None)
             return
         doc.add_mask_listener(self._on_mask_changed)
-        cached = self._recent.get(id(doc))
-        if self._large() and cached is not None and cached[0]() is doc.rgb:
-            self._recent.move_to_end(id(doc))
+        cached = self.recent.get(doc) if self._large() else None
+        if cached is not None:
             self.jobs.cancel("base")
-            self.canvas.set_image(cached[1][0], fit=True, levels=cached[1][1])
+            self.canvas.set_image(cached[0], fit=True, levels=cached[1])
         elif self._large():
             rgb = doc.rgb
             self.jobs.submit("base", lambda: _drawable(rgb), lambda picture: self._base_arrived(doc, picture))
@@ -132,9 +114,7 @@ class OverlayPresenter(BrushPath):
     def _base_arrived(self, doc: ImageDocument, picture: tuple[QImage, list[QImage]]) -> None:
         if doc is not self.doc or doc.rgb is None:
             return
-        self._recent[id(doc)] = (weakref.ref(doc.rgb), picture)
-        while len(self._recent) > RECENT_PHOTOS:
-            self._recent.popitem(last=False)
+        self.recent.put(doc, picture)
         self.canvas.set_image(picture[0], fit=True, levels=picture[1])  # clears the other layers: the pictures on their way fill them
         self.deferred.drop("overlay", "contour")
         self._keys.clear()

@@ -144,3 +144,37 @@ def test_guided_filter_keeps_constants_and_follows_edges() -> None:
     out = guided_filter(guide, noisy_step, 4, 1e-3)
     assert np.abs(out - guide).mean() < np.abs(noisy_step - guide).mean() / 2
     assert out[:, 18].max() < 0.2 and out[:, 21].min() > 0.8  # the edge stays sharp
+
+
+def test_a_prediction_given_as_a_function_is_made_only_when_reset_needs_it() -> None:
+    _, truth = scene(120, 90)
+    calls: list[int] = []
+
+    def base() -> np.ndarray:
+        calls.append(1)
+        return truth
+
+    editor = MaskEditor(np.zeros_like(truth), prediction=base)
+    editor.invert()
+    assert not calls  # not at creation, not for other tools
+    editor.reset_to_prediction()
+    assert calls == [1] and np.array_equal(editor.mask, truth)
+
+
+def test_refining_on_crops_equals_refining_the_whole_picture() -> None:
+    from u2studio.core.editing.refine import band_from_polyline, polyline_crop, refine_band, refine_polyline_crop
+
+    image, truth = scene(320, 240, seed=5)
+    sloppy = cv2.dilate(truth, disk(6))
+    ys, xs = np.nonzero(truth)
+    rows = list(range(int(ys.min()) + 10, int(ys.max()) - 10, 8))
+    points = np.array([(float(xs[ys == r].min()), float(r)) for r in rows if (ys == r).any()])
+    whole = refine_band(image, sloppy, band_from_polyline(sloppy.shape, points, 24.0))
+    box = polyline_crop(sloppy.shape, points, 24.0)
+    assert box.area < sloppy.size / 2  # a crop, not the picture
+    cropped = refine_polyline_crop(image[box.slices], sloppy[box.slices].copy(), (box.x0, box.y0), points, 24.0)
+    assert whole is not None and cropped is not None
+    assert cropped[0] == whole[0] and np.array_equal(cropped[1], whole[1])  # same box, same values
+    editor = MaskEditor(sloppy)
+    record = editor.apply_change(cropped, "Refine edge")
+    assert record is not None and np.array_equal(editor.mask[whole[0].slices], whole[1])

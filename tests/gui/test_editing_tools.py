@@ -177,8 +177,21 @@ def test_help_lists_every_shortcut_from_the_actions(studio) -> None:  # noqa: AN
     assert any(text.startswith("Brush") for text in rows)
 
 
-def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_files) -> None:  # noqa: ANN001
+def test_refine_edge_runs_off_the_gui_thread_changes_only_the_band_and_is_one_undo_step(studio, scene_files, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
     import cv2
+
+    from u2studio.core.editing import refine as refine_module
+
+    threads: list[threading.Thread] = []
+    original = refine_module.refine_band
+
+    def recording(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(refine_module, "refine_band", recording)
 
     _, _, truth = scene_files
     c, e = studio.controller, studio.editing.edits
@@ -192,7 +205,12 @@ def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_fi
     # draw down the object's left edge, row by row
     rows = list(range(int(ys.min()) + 10, int(ys.max()) - 10, 8))
     path = [(float(xs[ys == r].min()), float(r)) for r in rows if (ys == r).any()]
-    drag(studio.canvas, path)
+    with qtbot.waitSignal(e.refines.finished, timeout=30_000) as outcome:
+        drag(studio.canvas, path)
+        assert (c.doc.mask == rough).all()  # nothing yet: GrabCut runs in the background
+    assert outcome.args == ["applied"]
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert studio.editing.edits.group.activeStack().count() == 1  # one undo step
     changed = c.doc.mask != rough
     assert changed.any()
     cy, cx = np.nonzero(changed)
@@ -201,3 +219,74 @@ def test_refine_edge_changes_only_the_band_drawn_along_the_edge(studio, scene_fi
     assert np.abs(c.doc.mask.astype(int) - truth).sum() < before  # closer to the truth
     studio.editing.actions["undo"].trigger()
     np.testing.assert_array_equal(c.doc.mask, rough)
+
+
+def test_a_refine_result_is_dropped_when_an_edit_lands_on_its_area_meanwhile(studio, scene_files, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core.editing import refine as refine_module
+    from tests.gui.edit_helpers import correct_box
+
+    _, _, truth = scene_files
+    c, e = studio.controller, studio.editing.edits
+    c.doc.mask = truth.copy()
+    c.doc.edits = np.ones(truth.shape, bool)
+    c.doc.mask_changed(None, edited=False)
+    release = threading.Event()
+    original = refine_module.refine_band
+
+    def held(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(refine_module, "refine_band", held)
+    ys, xs = np.nonzero(truth)
+    y = int(np.median(ys))
+    x = int(xs[ys == y].min())
+    with qtbot.waitSignal(e.refines.finished, timeout=30_000) as outcome:
+        e.refine_along(np.array([[x, y - 30], [x, y + 30]], np.float64), 30.0)
+        correct_box(studio, (x - 5, y - 5, x + 5, y + 5), 0)  # another edit on the same area, while it computes
+        after_edit = c.doc.mask.copy()
+        release.set()
+    assert outcome.args == ["stale"]
+    np.testing.assert_array_equal(c.doc.mask, after_edit)  # the stale result changed nothing
+    assert e.group.activeStack().count() == 1  # only the box edit is on the undo stack
+
+
+def test_a_refine_result_waits_for_a_brush_stroke_to_end_and_metrics_wait_too(studio, scene_files, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core.editing import BrushParams
+    from u2studio.core.editing import refine as refine_module
+
+    _, _, truth = scene_files
+    c, e = studio.controller, studio.editing.edits
+    c.doc.mask = truth.copy()
+    c.doc.edits = np.ones(truth.shape, bool)
+    c.doc.mask_changed(None, edited=False)
+    release = threading.Event()
+    original = refine_module.refine_band
+    monkeypatch.setattr(refine_module, "refine_band", lambda *a, **k: (release.wait(30), original(*a, **k))[1])
+    from u2studio.gui.inference import metrics_runner
+
+    measured: list[object] = []
+    pair = metrics_runner.comparison_pair
+    monkeypatch.setattr(metrics_runner, "comparison_pair", lambda *a: (measured.append(a), pair(*a))[1])  # a start
+    ys, xs = np.nonzero(truth)
+    y = int(np.median(ys))
+    x = int(xs[ys == y].min())
+    outcomes: list[str] = []
+    e.refines.finished.connect(outcomes.append)
+    e.refine_along(np.array([[x, y - 30], [x, y + 30]], np.float64), 30.0)
+    editor = e.editor()
+    editor.begin_stroke(BrushParams(radius=3.0))  # a stroke far from the band, in progress when the result lands
+    editor.add_point(5.0, 5.0)
+    c.schedule_metrics()
+    release.set()
+    qtbot.wait(800)
+    assert outcomes == [] and e.group.activeStack().count() == 0  # held back while the stroke goes on
+    assert measured == []  # and metrics did not start (no mask copy) during the stroke either
+    e.finish_stroke()
+    qtbot.waitUntil(lambda: outcomes == ["applied"], timeout=5_000)
+    assert e.group.activeStack().count() == 2  # the stroke, then the refinement: two undo steps
+    qtbot.waitUntil(lambda: bool(measured), timeout=3_000)  # metrics once the stroke ended

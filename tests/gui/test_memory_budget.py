@@ -121,3 +121,35 @@ def test_the_budget_is_a_setting_with_an_environment_override(monkeypatch) -> No
     monkeypatch.setenv(ENV, "300")
     assert budget_mb(settings) == 300
     settings.remove(SETTING)
+
+
+def test_the_budget_counts_the_canvas_pictures_and_releases_the_recent_photo_cache_first(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from u2studio.core.document import ImageDocument
+    from u2studio.gui.canvas.canvas import Canvas
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+    from u2studio.gui.inference.memory import DocumentMemory
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    presenter = OverlayPresenter(canvas)
+    memory = DocumentMemory(2**40)
+    memory.add_holder(presenter.picture_bytes, presenter.release_cache)
+    docs = [ImageDocument(tmp_path / f"b{i}.png", rgb=scene(2000, 1200, seed=i)[0]) for i in range(2)]  # 2.4 MP each
+    for doc in docs:  # shown in turn: each photo's drawable picture is made off the GUI thread and cached
+        presenter.show_document(doc)
+        memory.touch(doc)
+        qtbot.waitUntil(lambda d=doc: presenter.doc is d and canvas.layer_visible("base") and len(presenter.recent) >= docs.index(d) + 1, timeout=30_000)
+    shown_bytes = canvas.picture_bytes()
+    assert shown_bytes >= 2000 * 1200 * 4  # the photo at full resolution, in the drawing format
+    cached = memory.held() - shown_bytes
+    assert cached >= 2000 * 1200 * 4  # the first photo's picture, kept for switching back
+    memory.budget_bytes = memory.used(docs) + memory.held() - 1  # one byte over
+    freed = memory.enforce(docs, docs[1])
+    assert freed == cached and memory.held() == shown_bytes  # the cache went first
+    assert docs[0].rgb is not None  # so no photo had to be evicted
+    memory.budget_bytes = 1
+    memory.enforce(docs, docs[1])
+    assert docs[0].rgb is None and docs[1].rgb is not None  # then the photo not shown; never the shown one
+    assert memory.held() == shown_bytes  # the picture on screen stays
+    presenter.jobs.wait()
+    qtbot.wait(20)

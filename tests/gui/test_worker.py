@@ -94,3 +94,25 @@ def test_an_unknown_model_fails_as_a_message_not_a_crash(client, qtbot) -> None:
     with qtbot.waitSignal(client.failed, timeout=60_000) as blocker:
         client.submit("x", np.zeros((32, 32, 3), np.uint8), "no-such-model", "cpu")
     assert "no-such-model" in blocker.args[0].message
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_background_threads_yield_the_cpu_to_the_gui_thread(client, qtbot) -> None:  # noqa: ANN001
+    import os
+    import threading
+
+    from u2studio.gui.common.background import BackgroundJobs
+
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    jobs = BackgroundJobs(1)
+    seen: list[int] = []
+    jobs.submit("nice", lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), seen.append)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen[0] > gui  # a pool thread runs behind the GUI thread
+    _warm(client, qtbot)
+    tasks = Path("/proc/self/task")
+    worker = [t for t in tasks.iterdir() if (t / "comm").read_text().strip().startswith("u2studio-infer")]
+    assert worker, "the inference thread is named after its QThread"
+    nice = int((worker[0] / "stat").read_text().rsplit(")", 1)[1].split()[16])
+    assert nice > gui  # and so does the inference worker (torch's threads are made from it)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # the GUI thread is untouched

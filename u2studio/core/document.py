@@ -76,6 +76,7 @@ class ImageDocument:
     strokes: int = 0  # edits made by hand (one per stroke or command), for the dataset's effort statistics
     edit_seconds: float = 0.0  # active editing time: gaps between edits, each capped at IDLE_CAP_S
     _listeners: list[MaskListener] = field(default_factory=list, repr=False, compare=False)
+    change_shown: bool = field(default=False, repr=False, compare=False)  # see mask_changed(shown=...)
 
     @property
     def name(self) -> str:
@@ -104,12 +105,20 @@ class ImageDocument:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def mask_changed(self, region: Region | None = None, edited: bool = True) -> None:
-        """Tell listeners that the mask changed in ``region`` (the whole image when None)."""
+    def mask_changed(self, region: Region | None = None, edited: bool = True, *, shown: bool = False) -> None:
+        """Tell listeners that the mask changed in ``region`` (the whole image when None).
+
+        ``shown``: the views already show these pixels (a finished brush stroke, painted dab by dab), so they
+        need not repaint them; listeners read it as ``change_shown`` while they are called.
+        """
         box = self.full_region() if region is None else clip_region(region, self.full_region())
         self.mask_version += 1
-        for listener in list(self._listeners):
-            listener(self, box)
+        self.change_shown = shown
+        try:
+            for listener in list(self._listeners):
+                listener(self, box)
+        finally:
+            self.change_shown = False
 
     # ----- the mask model ---------------------------------------------------------------
     @property

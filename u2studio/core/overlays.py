@@ -20,6 +20,17 @@ def tint_rgba(mask: np.ndarray, opacity: float, color: tuple[int, int, int] = TI
     return out
 
 
+def reduce_area(values: np.ndarray, factor: int) -> np.ndarray:
+    """``values`` (H×W or H×W×C uint8) shrunk ``factor`` times by block means, sizes rounded up: what a box-filtered
+    pyramid level of it shows (a brush dab is drawn at the level on screen without its full-resolution picture)."""
+    if factor <= 1:
+        return values
+    import cv2
+
+    height, width = values.shape[:2]
+    return cv2.resize(values, (-(-width // factor), -(-height // factor)), interpolation=cv2.INTER_AREA)
+
+
 def cutout_rgba(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The image's colours with the mask as alpha, shown over a checkerboard."""
     return np.dstack([rgb, mask])

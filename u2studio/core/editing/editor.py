@@ -42,7 +42,7 @@ class MaskEditor:
         mask: np.ndarray,
         *,
         image: np.ndarray | None = None,
-        prediction: np.ndarray | None = None,
+        prediction: np.ndarray | Callable[[], np.ndarray] | None = None,
         history: History | None = None,
         record_history: bool = True,
         copy: bool = True,
@@ -52,9 +52,9 @@ class MaskEditor:
         if copy:
             self._mask = self._mask.copy()
         self.image = image
-        self.prediction = self._mask.copy() if prediction is None else _check_mask(prediction, "prediction").copy()
-        if self.prediction.shape != self._mask.shape:
-            raise ValueError(f"prediction {self.prediction.shape} and mask {self._mask.shape} differ in size")
+        self._prediction: np.ndarray | Callable[[], np.ndarray] = self._mask.copy() if prediction is None else prediction
+        if isinstance(prediction, np.ndarray):
+            self._prediction = self.prediction.copy()  # checked now (a function's result is checked on first use)
         if image is not None and image.shape[:2] != self._mask.shape:
             raise ValueError(f"image {image.shape[:2]} and mask {self._mask.shape} differ in size")
         self.history = history if history is not None else History()
@@ -65,6 +65,20 @@ class MaskEditor:
         self._listeners: list[Listener] = []
 
     # -- state -------------------------------------------------------------------------
+    @property
+    def prediction(self) -> np.ndarray:
+        """The mask reset_to_prediction restores; given as a function, it is made on first use (not per session)."""
+        if callable(self._prediction):
+            self._prediction = self._prediction()
+        value = _check_mask(self._prediction, "prediction")
+        if value.shape != self._mask.shape:
+            raise ValueError(f"prediction {value.shape} and mask {self._mask.shape} differ in size")
+        return value
+
+    @prediction.setter
+    def prediction(self, value: np.ndarray | Callable[[], np.ndarray]) -> None:
+        self._prediction = value
+
     @property
     def mask(self) -> np.ndarray:
         """The live mask (read it; change it only through the editor)."""
@@ -209,6 +223,10 @@ class MaskEditor:
     def refine_along(self, points: np.ndarray, width: float, **options: Any) -> EditRecord | None:
         """Refine in a band drawn as an open polyline of N×2 (x, y) points, ``width`` pixels wide."""
         return self.refine(_refine.band_from_polyline(self.shape, points, width), **options)
+
+    def apply_change(self, change: tools.Change | None, label: str) -> EditRecord | None:
+        """Commit a change computed elsewhere (a refinement run off the GUI thread) as one undo step."""
+        return self._apply(lambda: change, label)
 
     def refine_polygon(self, points: np.ndarray, **options: Any) -> EditRecord | None:
         """Refine inside a closed polygon of N×2 (x, y) points."""

@@ -54,6 +54,30 @@ def band_from_polyline(shape: tuple[int, int], points: np.ndarray, width: float)
     return band.astype(bool)
 
 
+def refine_polyline_crop(
+    image: np.ndarray, mask: np.ndarray, origin: tuple[int, int], points: np.ndarray, width: float, **options: object
+) -> Change | None:
+    """Refine along an open polyline within crops of the image and mask taken at ``origin`` (x, y) of the full
+    picture: the band, GrabCut and the guided filter see only the crop (made by ``polyline_crop``), and the
+    change comes back in full-picture coordinates. Safe to run off the GUI thread on copies."""
+    x0, y0 = origin
+    local = np.asarray(points, np.float64).reshape(-1, 2) - (x0, y0)
+    change = refine_band(image, mask, band_from_polyline(mask.shape, local, width), **options)  # type: ignore[arg-type]
+    if change is None:
+        return None
+    rect, values = change
+    return rect.translate(x0, y0), values
+
+
+def polyline_crop(shape: tuple[int, int], points: np.ndarray, width: float, margin: int = 16) -> Rect:
+    """The box ``refine_polyline_crop`` needs: the band of ``width`` along ``points`` plus GrabCut's ``margin``."""
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    reach = int(np.ceil(width / 2.0)) + 2 + margin
+    x0, y0 = np.floor(pts.min(0)).astype(int) - reach
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + reach + 1
+    return Rect(int(x0), int(y0), int(x1), int(y1)).clip(shape[1], shape[0])
+
+
 def band_from_polygon(shape: tuple[int, int], points: np.ndarray) -> np.ndarray:
     """A bool band mask: the inside of a closed polygon (N×2 x, y)."""
     full = Rect.full(shape)

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPixmap, QTabletEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
 
-from u2studio.gui.canvas.layer_item import LayerItem
+from u2studio.gui.canvas.layer_item import LayerItem, display_depth
 from u2studio.gui.common.style import CANVAS
 
 MIN_ZOOM = 1 / 64
@@ -91,6 +91,14 @@ class Canvas(QGraphicsView):
         """Paint ``patch`` into a layer at (x, y), replacing those pixels (the rest stays cached)."""
         self._layers[name].paint_region(patch, x, y)
 
+    def layer(self, name: str) -> LayerItem:
+        """One layer item (the presenter's brush path and memory accounting work on it directly)."""
+        return self._layers[name]
+
+    def display_depth(self) -> int:
+        """The pyramid level the layers are drawn from at the current zoom (0: full resolution)."""
+        return display_depth(self.zoom, self.zoom < 1.0)
+
     def set_layer_opacity(self, name: str, opacity: float) -> None:
         """Blend a layer over those below (the tint's opacity slider; no pixels recomputed)."""
         self._layers[name].setOpacity(opacity)
@@ -99,6 +107,10 @@ class Canvas(QGraphicsView):
         """A layer's current picture (for tests and screenshots)."""
         return self._layers[name].image
 
+    def picture_bytes(self) -> int:
+        """Bytes of every layer's picture and pyramid levels (for the memory budget)."""
+        return sum(item.nbytes for item in self._layers.values())
+
     def pixel_exact(self) -> bool:
         """Whether layers are drawn nearest-neighbour (true from 1:1 upward)."""
         return not self._layers["base"].smooth
@@ -106,16 +118,17 @@ class Canvas(QGraphicsView):
     def layer_visible(self, name: str) -> bool:
         """Whether a layer currently shows a picture."""
         item = self._layers[name]
-        return item.isVisible() and not item.image.isNull()
+        return item.isVisible() and item.has_picture
 
     def set_base_visible(self, visible: bool) -> None:
         """Show or hide the photo under the overlays (hidden for cutout and mask views)."""
-        self._layers["base"].setVisible(visible and not self._layers["base"].image.isNull())
+        self._layers["base"].setVisible(visible and self._layers["base"].has_picture)
 
     def set_checkerboard(self, enabled: bool) -> None:
-        """Draw a checkerboard under the image area (for the cutout view)."""
-        self._show_checker = enabled
-        self.viewport().update()
+        """Draw a checkerboard under the image area (for the cutout view); repaints only when it changes."""
+        if enabled != self._show_checker:  # called on every refresh (each brush dab): no needless full repaint
+            self._show_checker = enabled
+            self.viewport().update()
 
     # ----- zoom and pan -------------------------------------------------------------
     def image_rect(self) -> QRectF:

@@ -8,6 +8,7 @@ at fit is smooth rather than aliased, and still cheap to draw.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt
@@ -31,6 +32,11 @@ def reduce_image(image: QImage, width: int, height: int, lines: bool) -> QImage:
     """``image`` box-filtered to width×height, in the drawing format (line layers keep their strength)."""
     small = image.scaled(width, height, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
     return boost_alpha(small) if lines else small.convertToFormat(DRAW_FORMAT)
+
+
+def display_depth(zoom: float, smooth: bool) -> int:
+    """The pyramid level a layer is drawn from at ``zoom``: 0 is the picture itself, k its 1 / 2**k copy."""
+    return 0 if not smooth or zoom <= 0 else max(0, min(int(math.floor(math.log2(1.0 / zoom))), 6))
 
 
 def pyramid(image: QImage, lines: bool, count: int = 3) -> list[QImage]:
@@ -59,12 +65,36 @@ class LayerItem(QGraphicsItem):
         self._smooth = True
         self._levels: list[QImage] = []  # level k is the picture at 1 / 2**(k + 1)
         self._stretched = False  # a small picture (a side output at model size) drawn over the whole image
+        # set by paint_level_patch: only this depth is current where patched; the others wait for stale_hook
+        self._fresh_depth: int | None = None
+        self.stale_hook: Callable[[], None] | None = None  # brings every level up to date (the presenter's flush)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     @property
     def image(self) -> QImage:
-        """The layer's picture (null when empty)."""
+        """The layer's full-resolution picture (null when empty), with any deferred repaint done first."""
+        if self.stale_hook is not None:
+            self.stale_hook()
         return self._image
+
+    @property
+    def has_picture(self) -> bool:
+        """Whether the layer holds a picture (never waits for deferred repaints)."""
+        return not self._image.isNull()
+
+    @property
+    def picture_key(self) -> int:
+        """The picture's cache key (0 when empty)."""
+        return 0 if self._image.isNull() else self._image.cacheKey()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the picture and its reduced levels."""
+        return self._image.sizeInBytes() + sum(level.sizeInBytes() for level in self._levels)
+
+    def mark_consistent(self) -> None:
+        """Every level agrees with the picture again (the deferred repaints were done)."""
+        self._fresh_depth = None
 
     def set_image(
         self, image: QImage | None, scene_size: tuple[int, int] | None = None, levels: list[QImage] | None = None
@@ -78,6 +108,7 @@ class LayerItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._image = QImage() if image is None else image.convertToFormat(DRAW_FORMAT)
         self._levels = list(levels) if levels and image is not None else []
+        self._fresh_depth = None
         transform = QTransform()
         self._stretched = False
         if scene_size is not None and not self._image.isNull() and scene_size != (self._image.width(), self._image.height()):
@@ -97,6 +128,23 @@ class LayerItem(QGraphicsItem):
         painter.end()
         self._patch_levels(QRect(x, y, patch.width(), patch.height()))
         self.update(QRectF(x, y, patch.width(), patch.height()))
+
+    def paint_level_patch(self, depth: int, patch: QImage, x: int, y: int) -> None:
+        """Overwrite pixels of the pyramid level ``depth`` only (0: the picture), at (x, y) in that level's pixels.
+
+        The brush path: a dab is drawn where it is seen, at screen cost; the other levels (and the picture,
+        when ``depth`` > 0) are left stale until ``stale_hook`` repaints them from the mask.
+        """
+        if self._image.isNull() or self._stretched:
+            return
+        target = self._image if depth == 0 else self._level(depth - 1)
+        painter = QPainter(target)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        painter.drawImage(x, y, patch)
+        painter.end()
+        self._fresh_depth = depth
+        scale = self._image.width() / target.width()
+        self.update(QRectF(x * scale, y * scale, patch.width() * scale + scale, patch.height() * scale + scale))
 
     def _level(self, index: int) -> QImage:
         """The picture at 1 / 2**(index + 1), built from the level above on first use."""
@@ -152,8 +200,9 @@ class LayerItem(QGraphicsItem):
         if self._stretched:
             painter.drawImage(QRectF(source), self._image, QRectF(source))
             return
-        zoom = painter.worldTransform().m11()
-        depth = 0 if not self._smooth or zoom <= 0 else min(int(math.floor(math.log2(1.0 / zoom))), 6)
+        depth = display_depth(painter.worldTransform().m11(), self._smooth)
+        if self._fresh_depth is not None and depth != self._fresh_depth and self.stale_hook is not None:
+            self.stale_hook()  # drawn at another level than the brush patched: bring the levels up to date first
         if depth <= 0:
             painter.drawImage(QRectF(source), self._image, QRectF(source))
             return

@@ -5,13 +5,13 @@ brush edit in a region repaints only that region of the cached pixmaps. For a la
 photo (over 2 MP) the full pictures (the photo itself, tint, cutout, mask, side output,
 contour, relaxed zone) are built off the UI thread; while one is on its way the old
 picture stays, edits meanwhile are remembered and repainted into it when it arrives,
-and a picture for a document or option no longer shown is dropped.
+and a picture for a document or option no longer shown is dropped. On such a photo a brush dab is drawn
+at once only into the pyramid level on screen (tint and mask views); the full-resolution pictures, the
+contour and the relaxed zone catch up in throttled chunks (DeferredRepaint).
 """
 
 from __future__ import annotations
 
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 import numpy as np
@@ -22,14 +22,15 @@ from u2studio.core.document import ImageDocument, Region
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
 from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
+from u2studio.gui.canvas.brush_path import PATCHED, BrushPath
+from u2studio.gui.canvas.deferred_repaint import DeferredRepaint
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+from u2studio.gui.canvas.recent_photos import RecentPhotos
 from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
 
 BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI thread
-RECENT_PHOTOS = 2  # drawable photos kept for switching back at once (about 130 MB each at 24 MP)
-PATCHED = ("tint", "cutout", "mask", "contour", "relaxed-live")  # kinds kept current by region patches
 
 
 def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
@@ -49,7 +50,7 @@ def _same_picture(pending: Hashable, key: Hashable) -> bool:
             and isinstance(a[1], tuple) and isinstance(b[1], tuple) and a[1][0] == b[1][0])
 
 
-class OverlayPresenter:
+class OverlayPresenter(BrushPath):
     """Keeps the canvas's layers in step with one document and the view options."""
 
     def __init__(self, canvas: Canvas) -> None:
@@ -58,15 +59,25 @@ class OverlayPresenter:
         self.doc: ImageDocument | None = None
         self._keys: dict[str, Hashable] = {}
         self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
-        self.jobs = BackgroundJobs(1)
+        self.jobs = BackgroundJobs(1, canvas)  # goes with the canvas: no picture lands on a deleted one
         self._pending: dict[str, Hashable] = {}  # layer -> key of the picture being built
         self._dirty: dict[str, list[Region]] = {}  # layer -> regions edited since its picture was started
         self._live_pending: Hashable | None = None  # the incremental relaxed comparison being built
         self._live_dirty: list[Region] = []  # regions edited since it was started
-        # id(doc) -> (weak reference to the photo array it was made from, picture): switching back needs no rebuild
-        self._recent: OrderedDict[int, tuple[weakref.ref, tuple[QImage, list[QImage]]]] = OrderedDict()
+        self.recent = RecentPhotos()  # switching back to one of these photos needs no rebuild
         self.cutout_preview = CutoutPreview(CutoutJobs(canvas))
         self.cutout_preview.ready.connect(self.refresh)
+        self.deferred = DeferredRepaint(self._deferred_repaint, lambda name: canvas.layer(name).mark_consistent(), canvas)
+        for layer in ("overlay", "contour", "relaxed"):
+            canvas.layer(layer).stale_hook = lambda name=layer: self.deferred.flush(name)
+
+    def picture_bytes(self) -> int:
+        """Bytes of the canvas's pictures (with their pyramids) and of the recent-photo cache not on the canvas."""
+        return self.canvas.picture_bytes() + self.recent.nbytes(self.canvas.layer("base").picture_key)
+
+    def release_cache(self, wanted: int) -> int:
+        """Forget recent photos' pictures (never the one on screen) until ``wanted`` bytes are freed."""
+        return self.recent.release(wanted, self.canvas.layer("base").picture_key)
 
     def _large(self) -> bool:
         size = self.doc.size if self.doc is not None else None
@@ -76,6 +87,9 @@ class OverlayPresenter:
         """Put a document (or nothing) on the canvas (a large photo keeps the old picture until its own is ready)."""
         if self.doc is not None:
             self.doc.remove_mask_listener(self._on_mask_changed)
+        if self.deferred.pending("relaxed"):
+            self.live = None  # its counts missed the last dabs: compare afresh when shown again
+        self.deferred.drop()
         self.doc = doc
         self._keys.clear()
         for layer in list(self._pending):
@@ -86,11 +100,10 @@ class OverlayPresenter:
             self.canvas.set_image(None)
             return
         doc.add_mask_listener(self._on_mask_changed)
-        cached = self._recent.get(id(doc))
-        if self._large() and cached is not None and cached[0]() is doc.rgb:
-            self._recent.move_to_end(id(doc))
+        cached = self.recent.get(doc) if self._large() else None
+        if cached is not None:
             self.jobs.cancel("base")
-            self.canvas.set_image(cached[1][0], fit=True, levels=cached[1][1])
+            self.canvas.set_image(cached[0], fit=True, levels=cached[1])
         elif self._large():
             rgb = doc.rgb
             self.jobs.submit("base", lambda: _drawable(rgb), lambda picture: self._base_arrived(doc, picture))
@@ -101,10 +114,9 @@ class OverlayPresenter:
     def _base_arrived(self, doc: ImageDocument, picture: tuple[QImage, list[QImage]]) -> None:
         if doc is not self.doc or doc.rgb is None:
             return
-        self._recent[id(doc)] = (weakref.ref(doc.rgb), picture)
-        while len(self._recent) > RECENT_PHOTOS:
-            self._recent.popitem(last=False)
+        self.recent.put(doc, picture)
         self.canvas.set_image(picture[0], fit=True, levels=picture[1])  # clears the other layers: the pictures on their way fill them
+        self.deferred.drop("overlay", "contour")
         self._keys.clear()
         self.refresh()
 
@@ -207,6 +219,8 @@ class OverlayPresenter:
         del self._pending[layer]
         self.canvas.set_layer(layer, picture[0], stretch=stretch, levels=picture[1])
         self._keys[layer] = key
+        if self.deferred.pending(layer) and doc is not None:
+            self._bump(doc, layer, current=False)  # the stale tiles (edits made meanwhile) bring it up to date
         dirty = self._dirty.pop(layer, [])
         if dirty and doc is not None:
             box = (min(r[0] for r in dirty), min(r[1] for r in dirty), max(r[2] for r in dirty), max(r[3] for r in dirty))
@@ -221,19 +235,32 @@ class OverlayPresenter:
         full = region == doc.full_region()
         if x1 <= x0 or y1 <= y0:
             return
+        if self.live is not None and not self.options.relaxed:
+            self.live = None  # not shown, so not kept up to date: compared afresh when the zone is turned on
         if self._live_pending is not None:
             if full:
                 self._live_pending = None  # start the comparison again rather than replay the whole image
                 self.jobs.cancel("live")
             else:
                 self._live_dirty.append(region)
+        if doc.change_shown and not full:  # a finished stroke: every dab is already drawn (or on its way)
+            for layer in ("overlay", "contour"):
+                self._bump(doc, layer)
+            self.deferred.soon()
+            self.refresh()
+            return
         if full:
+            self.deferred.drop()
             self._keys = {k: v for k, v in self._keys.items() if k != "relaxed" or self.live is None}
             for layer in ("overlay", "contour"):  # a picture on its way shows the old mask: start again
                 if self._pending.pop(layer, None) is not None:
                     self.jobs.cancel(layer)
             if self.live is not None and self.live.matches(doc, self.options.compare, self.options.rho):
                 self.live.update(region)
+            self.refresh()
+            return
+        if self._large():
+            self._defer(doc, region)
             self.refresh()
             return
         live, o = self.live, self.options
@@ -288,4 +315,5 @@ class OverlayPresenter:
         doc, o = self.doc, self.options
         if doc is None or self.live is None or not self.live.matches(doc, o.compare, o.rho):
             return None
+        self.deferred.flush("relaxed")  # the counts of the last dabs first
         return self.live.scores()

@@ -2,18 +2,42 @@
 
 Each job has a key; a newer job with the same key makes the older one stale, and a stale result is dropped
 instead of delivered (switching images quickly never shows an old one). Touches no widget.
+
+Pool threads (and the inference worker) run at a lower scheduling priority than the GUI thread
+(``lower_thread_priority``): on a machine with few cores a brush stroke or a switch is not starved by the
+background work it started.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger("u2studio.gui.background")
+
+BACKGROUND_NICE = 5  # added to a background thread's nice value (Linux); the GUI thread keeps its own
+_lowered = threading.local()
+
+
+def lower_thread_priority() -> None:
+    """Let the calling thread yield the CPU to the GUI thread (Linux per-thread nice; elsewhere nothing). Once a thread."""
+    if getattr(_lowered, "done", False):
+        return
+    _lowered.done = True
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICE))
+    except OSError:  # not permitted here: run at the same priority
+        log.debug("could not lower a background thread's priority")
 
 
 class _Relay(QObject):
@@ -29,6 +53,7 @@ class _Job(QRunnable):
         self.token, self.work, self.relay = token, work, relay
 
     def run(self) -> None:
+        lower_thread_priority()
         try:
             result = self.work()
         except Exception as exc:  # noqa: BLE001 (reported on the GUI thread, never raised into Qt)

@@ -19,6 +19,7 @@ from u2studio.core.editing.autosave import Session, discard, find_recoverable, r
 from u2studio.gui.inference.controller import DirectMaskHost, StudioController
 from u2studio.gui.inference.jobs import PredictResult
 from u2studio.gui.editing.history_cap import HistoryCap
+from u2studio.gui.editing.refine_jobs import RefineJobs
 from u2studio.gui.editing.session import EditSession
 from u2studio.gui.inference.memory import undo_budget_mb
 from u2studio.gui.editing.tools import Tool, ToolSettings, clamp_size
@@ -54,6 +55,9 @@ class EditController(QObject):
         studio.mask_host = self  # new predictions and thresholds go through the edit sessions (undo steps)
         studio.memory.keeps_mask = lambda doc: id(doc) in self.sessions  # the user's work is never evicted
         studio.memory.evicted.append(self._photo_evicted)
+        studio.metrics.busy = self.stroking  # metrics wait for the end of a stroke
+        # refine edge runs off the GUI thread; a result for a closed or replaced session is dropped
+        self.refines = RefineJobs(studio.notes.warning, lambda s: self.sessions.get(id(s.doc)) is s, self)
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
 
@@ -208,10 +212,20 @@ class EditController(QObject):
             self.studio.notes.warning("Open an image first.")
             return None
         if session.editor.in_stroke:
-            session.push(session.editor.end_stroke())
+            session.push(session.end_stroke())
         record = operation(session.editor)
         session.push(record, clears_edits=clears_edits)
         return record
+
+    def refine_along(self, points: np.ndarray, width: float) -> None:
+        """Refine edge along a drawn polyline: computed in the background, applied as one undo step."""
+        session = self.session()
+        if session is None:
+            self.studio.notes.warning("Open an image first.")
+            return
+        if session.editor.in_stroke:
+            session.push(session.end_stroke())
+        self.refines.start(session, points, width)
 
     def grow(self) -> None:
         """Dilate the mask by the tool options' radius."""
@@ -239,18 +253,24 @@ class EditController(QObject):
 
     def undo(self) -> None:
         """Undo the newest step of the shown image (a stroke in progress is finished first)."""
-        self._finish_stroke()
+        self.finish_stroke()
         self.group.undo()
 
     def redo(self) -> None:
         """Redo the last undone step of the shown image."""
-        self._finish_stroke()
+        self.finish_stroke()
         self.group.redo()
 
-    def _finish_stroke(self) -> None:
+    def finish_stroke(self) -> None:
+        """End the brush stroke in progress on the shown image, as one undo step."""
         session = self.session(create=False)
         if session is not None and session.editor.in_stroke:
-            session.push(session.editor.end_stroke())
+            session.push(session.end_stroke())
+
+    def stroking(self) -> bool:
+        """Whether a brush stroke is in progress on the shown image."""
+        session = self.session(create=False)
+        return session is not None and session.editor.in_stroke
 
     # ----- saving, closing, recovery -------------------------------------------------------
     def unsaved(self) -> list[ImageDocument]:

@@ -38,13 +38,15 @@ class EditSession:
         doc.ensure_layers()
         self.doc = doc
         # the editor adopts the document's mask array: views keep theirs, nothing is rebuilt on the first edit
-        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base(), record_history=False, copy=False)
+        # the base for "reset to prediction" is made when first needed: a 24-MP first dab need not pay for it
+        self.editor = MaskEditor(doc.mask, image=doc.rgb, prediction=doc.base, record_history=False, copy=False)
         doc.mask = self.editor.mask
         self.stack = QUndoStack(parent)
         self.recovered = recovered
         self.written_label: DocStatus | None = doc.clean_label  # what the clean state of the stack means
         self._last_edit: float | None = None
         self.on_pushed: Callable[[], None] | None = None  # the controller's history cap
+        self._ending_stroke = False
         # autosave failures (and the write that ends them) reach the window's warning bar
         on_saved, on_error = autosave_events().callbacks(doc.path)
         self.autosaver = Autosaver(
@@ -55,7 +57,8 @@ class EditSession:
         self.stack.cleanChanged.connect(self._clean_changed)
 
     def _changed(self, rect: Rect) -> None:
-        self.doc.mask_changed((rect.x0, rect.y0, rect.x1, rect.y1))
+        # a stroke's end changes no pixel its dabs did not already show: views need not repaint its box
+        self.doc.mask_changed((rect.x0, rect.y0, rect.x1, rect.y1), shown=self._ending_stroke)
         if not self.editor.in_stroke:
             self.autosaver.notify_changed()
 
@@ -68,6 +71,14 @@ class EditSession:
         return self.recovered or (self.doc.has_edits and self.doc.clean_label is None)
 
     # ----- edits ------------------------------------------------------------------------
+    def end_stroke(self) -> EditRecord | None:
+        """Finish the brush stroke in progress (its record, to push), telling views its pixels are already shown."""
+        self._ending_stroke = True
+        try:
+            return self.editor.end_stroke()
+        finally:
+            self._ending_stroke = False
+
     def push(self, record: EditRecord | None, *, clears_edits: bool = False) -> None:
         """Record an edit the editor already made as one undo step; the pixels it changed become corrections.
 
@@ -125,7 +136,7 @@ class EditSession:
                 np.copyto(doc.mask, mask, where=edits)
             doc.prediction, doc.sides, doc.side_names = prediction, sides, side_names
             doc.rederive()
-            self.editor.prediction = doc.base()
+            self.editor.prediction = doc.base
         self.autosaver.notify_changed()
 
     def set_threshold(self, threshold: float | None) -> None:
@@ -134,7 +145,7 @@ class EditSession:
             return
         with self.editor.lock:
             self.doc.set_threshold(threshold)
-            self.editor.prediction = self.doc.base()
+            self.editor.prediction = self.doc.base
         self.stack.resetClean()
         self.doc.clean_label = None
         self.autosaver.notify_changed()
@@ -151,6 +162,6 @@ class EditSession:
     def close(self, *, discard: bool = False) -> None:
         """Stop autosaving (a final write unless ``discard``, which deletes the session folder)."""
         if self.editor.in_stroke:
-            self.push(self.editor.end_stroke())
+            self.push(self.end_stroke())
         self.editor.remove_listener(self._changed)
         self.autosaver.close(discard_session=discard)

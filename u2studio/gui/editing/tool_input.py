@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
-from u2studio.core.editing import BrushMode, BrushParams, RefineError
+from u2studio.core.editing import BrushMode, BrushParams
 from u2studio.gui.canvas.brush_cursor import Z_TOP, BrushCursor
 from u2studio.gui.canvas.canvas import Canvas
 from u2studio.gui.editing.controller import EditController
@@ -151,9 +151,7 @@ class CanvasToolInput(QObject):
         self._dragging = False
         tool = self.settings.tool
         if tool in (Tool.BRUSH, Tool.ERASER):
-            editor = self.edits.editor()
-            if editor is not None and editor.in_stroke:
-                self.edits.push(editor.end_stroke())
+            self.edits.finish_stroke()
         elif tool is Tool.LASSO:
             points = np.array(self._points, np.float64)
             self._reset_path()
@@ -211,8 +209,4 @@ class CanvasToolInput(QObject):
         return out
 
     def _refine(self, points: np.ndarray) -> None:
-        width = self.settings.refine_width
-        try:
-            self.edits.run(lambda e: e.refine_along(points, width))
-        except RefineError as exc:
-            self.edits.studio.notes.warning(f"Cannot refine there: {exc}")
+        self.edits.refine_along(points, self.settings.refine_width)  # off the GUI thread, then one undo step

@@ -108,6 +108,7 @@ class StudioController(QObject):
         self.mask_host: MaskHost = DirectMaskHost()
         self._replace_on_result: set[str] = set()  # image keys whose next result replaces their corrections
         self.memory = DocumentMemory(budget_mb() * 2**20)  # the window applies the saved setting
+        self.memory.add_holder(presenter.picture_bytes, presenter.release_cache)  # pictures count too
         self.jobs = BackgroundJobs(1, self)  # decoding and encoding, off the UI thread
         self.cutouts = CutoutJobs(self)
         self.cutouts.done.connect(self._cutout_done)

@@ -3,7 +3,9 @@
 What goes: the decoded photo (re-read from its file when the image is selected again) and a mask that is
 exactly the model's base (re-derived from the prediction). What stays: the prediction, and the mask and edit
 layer of any image with corrections or an edit session (they are the user's work and have no other copy).
-The budget is a setting (QSettings ``memory_budget_mb``); ``U2STUDIO_MEMORY_MB`` overrides it.
+The budget is a setting (QSettings ``memory_budget_mb``); ``U2STUDIO_MEMORY_MB`` overrides it. It also covers
+the holders registered with ``add_holder``: the canvas's pictures and their pyramids, and the presenter's cache of
+recently shown photos. Over budget, those caches are released first (their ``release``), then documents evicted.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ class DocumentMemory:
         self.keeps_mask: Callable[[ImageDocument], bool] = lambda doc: False  # the editing side pins sessions
         self.evicted: list[Callable[[ImageDocument], None]] = []  # told after a document lost its photo
         self.evictions = 0
+        self._holders: list[tuple[Callable[[], int], Callable[[int], int]]] = []  # (bytes held, release n bytes)
+
+    def add_holder(self, measure: Callable[[], int], release: Callable[[int], int]) -> None:
+        """Count ``measure()`` bytes against the budget; ``release(n)`` frees about n of them, returns bytes freed."""
+        self._holders.append((measure, release))
+
+    def held(self) -> int:
+        """Bytes the registered holders (pictures, caches) take."""
+        return sum(measure() for measure, _ in self._holders)
 
     def touch(self, doc: ImageDocument) -> None:
         """``doc`` is on screen now."""
@@ -71,13 +82,17 @@ class DocumentMemory:
 
     def enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
         """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed."""
-        total = self.used(docs)
+        total = self.used(docs) + self.held()
         if total <= self.budget_bytes:
             return 0
+        freed = 0
+        for _, release in self._holders:  # caches first: they are rebuilt without reading a file
+            if total - freed <= self.budget_bytes:
+                return freed
+            freed += release(total - freed - self.budget_bytes)
         known = {id(d) for d in docs}
         never_shown = [d for d in docs if id(d) not in self._recent]
         order = never_shown + [d for key, d in self._recent.items() if key in known]
-        freed = 0
         for doc in order:
             if total - freed <= self.budget_bytes:
                 break

@@ -1,6 +1,6 @@
 """The metrics panel's numbers, computed off the UI thread at a throttled rate (10 Hz; 2 Hz above 2 MP).
 
-The shown mask is copied (it changes under the brush); the prediction and the reference are replaced, never
+The shown mask is copied (it changes under the brush), never while a stroke is in progress; the prediction and the reference are replaced, never
 changed in place, so they are read directly. One computation at a time; changes meanwhile ask for another
 when it ends, and a result for an image no longer shown is dropped.
 """
@@ -38,6 +38,7 @@ class MetricsRunner(QObject):
         self.presenter = presenter
         self.jobs = BackgroundJobs(1, self)
         self._again = False
+        self.busy: Callable[[], bool] = lambda: False  # a brush stroke in progress (set by the editing layer)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._start)
@@ -50,6 +51,9 @@ class MetricsRunner(QObject):
             self._timer.start(500 if large else 100)
 
     def _start(self) -> None:
+        if self.busy():  # no copy of a 24-MP mask between two dabs: measure once the stroke is done
+            self._timer.start(100)
+            return
         if self.jobs.busy:
             self._again = True
             return

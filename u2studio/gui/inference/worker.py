@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from u2studio.core.document import compact_prediction
+from u2studio.gui.common.background import lower_thread_priority
 from u2studio.gui.inference.jobs import JobFailure, PredictRequest, PredictResult
 
 log = logging.getLogger("u2studio.gui.inference.worker")
@@ -62,6 +63,7 @@ class InferenceWorker(QObject):
     @Slot()
     def load_catalog(self) -> None:
         """Find installed models and devices (this is where torch first gets imported)."""
+        lower_thread_priority()  # torch's threads, made from this one, inherit it
         try:
             from u2studio.inference.catalog import load_catalog
 
@@ -73,6 +75,7 @@ class InferenceWorker(QObject):
     @Slot(str, str)
     def warm_up(self, model: str, device: str) -> None:
         """Load a model ahead of the first run, so pressing Run answers quickly."""
+        lower_thread_priority()  # torch's threads, made from this one, inherit it
         try:
             self._predictor(model, device)
         except Exception as exc:  # reported when the user runs it; a warm-up failure is only a note
@@ -81,6 +84,7 @@ class InferenceWorker(QObject):
     @Slot(object)
     def run(self, request: PredictRequest) -> None:
         """Run one request unless a newer one made it stale."""
+        lower_thread_priority()  # torch's threads, made from this one, inherit it
         if self._is_stale(request):
             self.skipped.emit(request.id)
             return

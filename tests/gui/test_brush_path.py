@@ -1,0 +1,136 @@
+"""The brush path on a large photo follows the screen: a dab is drawn only into the pyramid level on screen,
+at that level's size; the full-resolution tint, contour and relaxed zone catch up later in tile chunks and then
+equal a full rebuild; a finished stroke repaints nothing (real canvas, real presenter, real Qt pictures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gui
+
+WIDTH, HEIGHT = 2000, 1200  # 2.4 MP: above the size whose pictures are built off the GUI thread
+
+
+@pytest.fixture
+def shown(qtbot):  # noqa: ANN001, ANN201
+    """A presenter showing a large document (tint and contour on) on a 500×350 canvas at fit."""
+    from u2studio.core.document import ImageDocument
+    from u2studio.core.synthetic import scene
+    from u2studio.gui.canvas.canvas import Canvas
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+    from u2studio.gui.canvas.view_options import ViewOptions
+
+    rgb, truth = scene(WIDTH, HEIGHT, seed=3)[:2]
+    canvas = Canvas()
+    canvas.resize(500, 350)
+    qtbot.addWidget(canvas)
+    canvas.show()
+    doc = ImageDocument(Path("big.png"), rgb=rgb)
+    doc.set_prediction(truth.astype(np.float32) / 255.0, (), (), 0.5)
+    presenter = OverlayPresenter(canvas)
+    presenter.set_options(ViewOptions(contour=True))
+    presenter.show_document(doc)
+    qtbot.waitUntil(lambda: all(canvas.layer_visible(n) for n in ("base", "overlay", "contour")), timeout=30_000)
+    canvas.fit()
+    assert canvas.display_depth() >= 2  # a quarter-size level or smaller is on screen
+    yield canvas, presenter, doc
+    presenter.jobs.wait()  # pictures still on their way land while the canvas exists
+    qtbot.wait(20)
+
+
+def _full(canvas, name: str):  # noqa: ANN001, ANN202
+    """A layer's full-resolution picture as it is, without finishing deferred repaints."""
+    return canvas._layers[name]._image  # noqa: SLF001
+
+
+def test_a_dab_draws_only_the_level_on_screen_and_the_rest_catches_up_to_a_full_rebuild(shown, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    from u2studio.core import overlays
+    from u2studio.gui.canvas.layer_item import LayerItem
+    from u2studio.gui.common.qimage import rgba_to_qimage
+
+    canvas, presenter, doc = shown
+    sizes: list[tuple[int, ...]] = []
+    original = overlays.tint_rgba
+
+    def recording(mask, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        sizes.append(mask.shape)
+        return original(mask, *args, **kwargs)
+
+    monkeypatch.setattr(overlays, "tint_rgba", recording)
+    tint_before, contour_before = _full(canvas, "overlay").copy(), _full(canvas, "contour").copy()
+    box = (40, 40, 200, 160)  # a 160×120 dab box in the background
+    doc.mask[40:160, 40:200] = 255
+    doc.mask_changed(box)
+    f = 2 ** canvas.display_depth()
+    assert sizes == [(-(-120 // f), -(-160 // f))]  # the tint was made at the size of the level on screen
+    assert _full(canvas, "overlay") == tint_before  # the full-resolution tint was not touched
+    assert _full(canvas, "contour") == contour_before  # nor the contour
+    assert presenter.deferred.pending("overlay") and presenter.deferred.pending("contour")
+    assert presenter._keys["overlay"][1][1] == doc.mask_version  # noqa: SLF001 (no full rebuild is due)
+    qtbot.waitUntil(lambda: not presenter.deferred.pending(), timeout=5_000)  # the throttled catch-up
+    assert all(r[2] - r[0] <= 4 * 256 and r[3] - r[1] <= 256 for _, r in presenter.deferred.repainted)  # in tiles
+    sizes.clear()
+    monkeypatch.setattr(overlays, "tint_rgba", original)
+    for name, rgba in (("overlay", overlays.tint_rgba(doc.mask, 1.0)), ("contour", overlays.contour_rgba(doc.mask))):
+        rebuilt = LayerItem(lines=name == "contour")
+        rebuilt.set_image(rgba_to_qimage(rgba))
+        assert _full(canvas, name) == rebuilt.image, name  # the same picture as a full rebuild
+
+
+def test_reading_a_layer_finishes_its_deferred_tiles_and_a_finished_stroke_repaints_nothing(shown) -> None:  # noqa: ANN001
+    canvas, presenter, doc = shown
+    doc.mask[300:340, 500:560] = 255
+    doc.mask_changed((500, 300, 560, 340))
+    assert canvas.layer_image("overlay").pixelColor(520, 320).alpha() == 255  # read: the tiles were done first
+    assert not presenter.deferred.pending("overlay")
+    presenter.deferred.flush()
+    done = len(presenter.deferred.repainted)
+    version = doc.mask_version
+    doc.mask_changed((500, 300, 560, 340), shown=True)  # the end of a stroke whose dabs were drawn
+    assert not presenter.deferred.pending() and len(presenter.deferred.repainted) == done
+    assert presenter._keys["overlay"][1][1] == version + 1  # noqa: SLF001 (still current: no rebuild)
+    assert not presenter._pending  # noqa: SLF001
+
+
+def test_drawing_at_another_zoom_level_first_finishes_the_stale_tiles(shown) -> None:  # noqa: ANN001
+    canvas, presenter, doc = shown
+    doc.mask[600:640, 900:960] = 255
+    doc.mask_changed((900, 600, 960, 640))
+    assert presenter.deferred.pending("overlay")
+    canvas.set_zoom(1.0)
+    canvas.centerOn(930, 620)
+    canvas.viewport().repaint()  # drawn from the full-resolution picture now
+    assert not presenter.deferred.pending("overlay")
+    assert canvas._layers["overlay"]._image.pixelColor(930, 620).alpha() == 255  # noqa: SLF001
+
+
+@pytest.mark.parametrize("size", [(320, 240), (WIDTH, HEIGHT)])
+def test_the_relaxed_zone_is_right_after_edits_made_while_it_was_hidden(qtbot, size) -> None:  # noqa: ANN001
+    from u2studio.core import overlays
+    from u2studio.core.document import ImageDocument
+    from u2studio.core.synthetic import scene
+    from u2studio.gui.canvas.canvas import Canvas
+    from u2studio.gui.canvas.overlay_presenter import OverlayPresenter
+    from u2studio.gui.canvas.view_options import ViewOptions
+
+    rgb, truth = scene(*size, seed=3)[:2]
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    doc = ImageDocument(Path("z.png"), rgb=rgb)
+    doc.set_prediction(truth.astype(np.float32) / 255.0, (), (), 0.5)
+    presenter = OverlayPresenter(canvas)
+    presenter.show_document(doc)
+    presenter.set_options(ViewOptions(relaxed=True))
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    presenter.set_options(ViewOptions(relaxed=False))
+    doc.mask[10:60, 10:80] = 255  # an edit while the zone is hidden
+    doc.mask_changed((10, 10, 80, 60))
+    presenter.set_options(ViewOptions(relaxed=True))
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    presenter.deferred.flush()
+    np.testing.assert_array_equal(presenter.live.rgba, overlays.relaxed_zone_picture(doc.prediction, doc.mask, 3))
+    presenter.jobs.wait()
+    qtbot.wait(20)

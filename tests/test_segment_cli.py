@@ -75,3 +75,20 @@ def test_weights_cli_lists_and_imports(tmp_path: Path, bundled_weights: Path) ->
     listing = run_cli("weights", "list", env_dir=data)
     assert "u2netp" in listing.stdout and "bundled" in listing.stdout
     assert "mine" in listing.stdout and "imported" in listing.stdout
+
+
+def test_a_scripted_segment_run_imports_only_what_it_uses(tmp_path: Path, bundled_weights: Path) -> None:
+    """Start-up is part of a batch user's wait: no other subcommand's code, no progress bar without a terminal."""
+    image = tmp_path / "in" / "a.png"
+    image.parent.mkdir()
+    Image.fromarray(np.full((40, 50, 3), 120, np.uint8)).save(image)
+    probe = ("import sys; from u2studio.cli.main import main; code = main(sys.argv[1:]); "
+             "print(sorted(m for m in ('tqdm', 'u2studio.core.dataset', 'u2studio.cli.eval', 'torch') if m in sys.modules)); "
+             "sys.exit(code)")
+    env = dict(os.environ, U2STUDIO_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    assert run_cli("segment", str(image.parent), "-o", str(tmp_path / "first"), env_dir=tmp_path / "data").returncode == 0
+    # the first run built the verified ONNX export (torch); the next one starts from it
+    result = subprocess.run([sys.executable, "-c", probe, "segment", str(image.parent), "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True, env=env, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]" and (tmp_path / "out" / "a.png").is_file()

@@ -91,3 +91,20 @@ def test_killed_cross_validation_resumes_to_the_same_model(pairs: Path, tmp_path
     a, b = load_file(str(straight / "best.safetensors")), load_file(str(killed / "best.safetensors"))
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     assert json.loads((straight / "best.json").read_text())["after"] == json.loads((killed / "best.json").read_text())["after"]
+
+
+@pytest.mark.parametrize(("mode", "trains"), [("encoder", {"decoder"}), ("decoder", {"encoder"}), ("input", {"stage1"}), ("none", {"encoder", "decoder"})])
+def test_freeze_modes_train_exactly_their_layers(mode: str, trains: set[str]) -> None:
+    from u2studio.models.registry import create_model
+    from u2studio.training.recipe import ENCODER_STAGES, apply_freeze
+
+    model = create_model("u2netp")
+    count = apply_freeze(model, mode)
+    moving = {name.split(".")[0] for name, p in model.named_parameters() if p.requires_grad}
+    encoder, stage1 = set(ENCODER_STAGES), {"stage1"}
+    decoder = {name for name, _ in model.named_children()} - encoder
+    expected = set().union(*({"encoder": encoder, "decoder": decoder, "stage1": stage1}[t] for t in trains))
+    assert moving == expected
+    assert count == sum(p.numel() for p in model.parameters() if p.requires_grad) > 0
+    with pytest.raises(ValueError, match="--freeze must be one of"):
+        apply_freeze(model, "half")

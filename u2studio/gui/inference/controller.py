@@ -131,17 +131,22 @@ class StudioController(QObject):
         return self.documents[self.current] if 0 <= self.current < len(self.documents) else None
 
     def open_paths(self, paths: list[str]) -> list[ImageDocument]:
-        """Add images and folders to the list and show the first new one."""
+        """Add images and folders to the list and show the first new one; when every image named is already
+        open (a recovered session started with the same photo, a second drop), show the first of them."""
         known = {d.path.resolve() for d in self.documents}
+        requested = expand_paths(paths)
         added = []
-        for path in expand_paths(paths):
+        for path in requested:
             if path.resolve() in known:
                 continue
             known.add(path.resolve())
             added.append(ImageDocument(path))
         if not added:
-            if paths:
-                self.notes.warning("No new images to open.")
+            if requested:
+                first = requested[0].resolve()
+                self.select(next(i for i, d in enumerate(self.documents) if d.path.resolve() == first))
+            elif paths:
+                self.notes.warning("No images to open in " + ", ".join(paths) + ".")
             return []
         self.documents.extend(added)
         self.documents_changed.emit()

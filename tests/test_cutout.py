@@ -246,3 +246,24 @@ def test_matting_on_a_scaled_copy_follows_the_full_resolution_strands() -> None:
         errors[cap] = float(np.abs(plane - alpha)[unsure].mean())
     baseline = float(np.abs(mask - alpha)[unsure].mean())
     assert max(errors.values()) < 0.7 * baseline, (errors, baseline)
+
+
+def test_matte_band_given_the_solve_s_pixels_matches_building_them_itself() -> None:
+    """The refined path hands matte_band the band's rows, columns, colours and a 0/255 band map it already has
+    (so nothing is rebuilt at full resolution); the result must be exactly what matte_band builds on its own."""
+    from u2studio.core.cutout.consistency import Known, matte_band
+
+    image, alpha, _fg = hair_scene(480, 320)
+    grid = (120, 80)
+    mask8 = (low_res(alpha, 4) * 255 + 0.5).astype(np.uint8)
+    unsure = cv2.dilate(((mask8 > 5) & (mask8 < 250)).astype(np.uint8), np.ones((5, 5), np.uint8))
+    moving = np.flatnonzero(unsure)
+    start = np.where(mask8 >= 128, 1.0, 0.0).astype(np.float32)
+    start.reshape(-1)[moving] = mask8.reshape(-1)[moving] / 255.0
+    own, given = start.copy(), start.copy()
+    matte_band(image, own, mask8, grid, moving, matte_pixels=480 * 320 // 3)
+    known = Known.of(image, moving, 480)
+    known = Known(known.ys, known.xs, known.colour, marks=unsure * np.uint8(255))
+    matte_band(image, given, mask8, grid, moving, matte_pixels=480 * 320 // 3, known=known)
+    assert not np.array_equal(own, start)  # it did move the band
+    assert np.array_equal(own, given)

@@ -14,6 +14,8 @@ puts the correction out of phase and makes the edge worse than the plain mask (d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -65,14 +67,32 @@ def remap_at(small: np.ndarray, ys: np.ndarray, xs: np.ndarray, scale_x: float, 
     return read_at(small, pixel_maps(ys, xs, scale_x, scale_y))
 
 
+@dataclass(frozen=True)
+class Known:
+    """The moving pixels' rows and columns, colours (N×3 float32 0..1) and, optionally, an H×W uint8 map that is
+    non-zero exactly there: what the colour solve has already built, handed to :func:`matte_band`."""
+
+    ys: np.ndarray
+    xs: np.ndarray
+    colour: np.ndarray
+    marks: np.ndarray | None = None
+
+    @staticmethod
+    def of(image: np.ndarray, moving: np.ndarray, width: int) -> Known:
+        """Built from the flat indices alone."""
+        ys, xs = np.divmod(moving, width)
+        return Known(ys, xs, image.reshape(-1, 3)[moving].astype(np.float32) * np.float32(1.0 / 255.0))
+
+
 class Agreement:
     """Back-projection onto a mask's grid for one resolution: the moving pixels' maps and targets, built once."""
 
-    def __init__(self, shape: tuple[int, int], mask: np.ndarray, grid: tuple[int, int], moving: np.ndarray):
+    def __init__(self, shape: tuple[int, int], mask: np.ndarray, grid: tuple[int, int], moving: np.ndarray,
+                 at: tuple[np.ndarray, np.ndarray] | None = None):
         height, width = shape
         self.grid, self.moving = grid, moving
         self.active = bool(len(moving)) and grid[0] < width and grid[1] < height
-        ys, xs = np.divmod(moving, width)
+        ys, xs = at if at is not None else np.divmod(moving, width)
         self.maps = pixel_maps(ys, xs, grid[0] / width, grid[1] / height)
         self.target = mask.reshape(-1)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
 
@@ -107,13 +127,14 @@ def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
 
 
 def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
-               moving: np.ndarray, matte_pixels: int | None = None) -> None:
+               moving: np.ndarray, matte_pixels: int | None = None, known: Known | None = None) -> None:
     """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
     change. Above ``matte_pixels`` (default: 4 × the grid's cells, within 1–2 MP) the alternation runs on a
     scaled copy and its last guided filter's coefficients are evaluated on the full-resolution colour (the fast
     guided filter), then back-projected once more. The guided filter only covers the band's bounding box.
+    ``known``: what the caller already has about the moving pixels, so it is not rebuilt at full resolution.
     """
     height, width = alpha.shape
     if not len(moving) or grid[0] >= width or grid[1] >= height:
@@ -123,9 +144,12 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
     scale = float(np.sqrt(height * width / matte_pixels))
     # never coarser than GRID_MARGIN × the grid: a copy at or below the grid's size cannot see within its cells
     scale = max(1.0, min(scale, min(width / grid[0], height / grid[1]) / GRID_MARGIN))
-    marks = np.zeros(height * width, np.uint8)
-    marks[moving] = 255
-    marks = marks.reshape(height, width)
+    known = known or Known.of(image, moving, width)
+    marks = known.marks
+    if marks is None:
+        marks = np.zeros(height * width, np.uint8)
+        marks[moving] = 255
+        marks = marks.reshape(height, width)
     if scale == 1.0:
         size, photo, alpha_s, mask_s, band_s = (width, height), image, alpha, mask, marks > 0
     else:
@@ -146,9 +170,7 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
         return
     coeff = np.zeros((size[1], size[0], 4), np.float32)
     coeff[box] = guided_with(stats, np.ascontiguousarray(alpha_s[box]))
-    ys, xs = np.divmod(moving, width)
-    at = remap_at(coeff, ys, xs, size[0] / width, size[1] / height)
-    colour = image.reshape(-1, 3)[moving].astype(np.float32) * np.float32(1.0 / 255.0)
+    at = remap_at(coeff, known.ys, known.xs, size[0] / width, size[1] / height)
     flat = alpha.reshape(-1)
-    flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], colour) + at[:, 3], 0.0, 1.0)
-    Agreement(alpha.shape, mask, grid, moving).step(alpha, FINAL_ITERATIONS)
+    flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], known.colour) + at[:, 3], 0.0, 1.0)
+    Agreement(alpha.shape, mask, grid, moving, (known.ys, known.xs)).step(alpha, FINAL_ITERATIONS)

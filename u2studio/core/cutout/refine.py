@@ -22,7 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from u2studio.core.cutout.consistency import matte_band, remap_at
+from u2studio.core.cutout.consistency import Known, matte_band, pixel_maps, read_at
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
 
 WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
@@ -45,7 +45,7 @@ class Work:
     scale_x: float
     scale_y: float
     fields: tuple[np.ndarray, ...]  # h×w×(≤4) float32 pieces of the sampled channels (remap takes ≤ 4 at speed)
-    band: np.ndarray  # H×W uint8 at full resolution: 1 where the edge is solved
+    band: np.ndarray  # H×W uint8 at full resolution: 255 where the edge is solved
 
 
 def band_radius(height: int, width: int) -> int:
@@ -101,7 +101,7 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
             bg_more = bg_weight + (sure & (alpha_s <= SAMPLE_SNAP))
             fields = np.dstack([*colour_fields(img_s, fg_more, bg_more), coeff])
         channels = [fields]
-    band = cv2.resize(band_s, (width, height), interpolation=cv2.INTER_NEAREST)
+    band = cv2.resize(band_s * np.uint8(255), (width, height), interpolation=cv2.INTER_NEAREST)
     stacked = np.dstack(channels)
     pieces = tuple(np.ascontiguousarray(stacked[..., i : i + 4]) for i in range(0, stacked.shape[2], 4))
     return Work(w_s / width, h_s / height, pieces, band)
@@ -130,7 +130,8 @@ def edge_aware_prior(img_s: np.ndarray, hard_s: np.ndarray, band_s: np.ndarray, 
 
 def sample(work: Work, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """The work fields, bilinearly sampled at full-resolution pixel centres (N×C float32)."""
-    parts = [remap_at(chunk, ys, xs, work.scale_x, work.scale_y) for chunk in work.fields]
+    maps = pixel_maps(ys, xs, work.scale_x, work.scale_y)  # built once for all the pieces
+    parts = [read_at(chunk, maps) for chunk in work.fields]
     return np.concatenate([p.reshape(len(ys), -1) for p in parts], axis=1)
 
 
@@ -164,12 +165,16 @@ def solve_foreground(colour: np.ndarray, alpha: np.ndarray, fields: np.ndarray) 
     return solved * weight + fg * (1 - weight)
 
 
-def hard_rgba(image: np.ndarray, mask8: np.ndarray, threshold: float) -> np.ndarray:
-    """The photo with the thresholded mask as alpha (H×W×4 uint8), built without float temporaries."""
+def hard_alpha(mask8: np.ndarray, threshold: float) -> np.ndarray:
+    """The thresholded mask (H×W uint8, 0 or 255)."""
     level = min(254, max(0, int(np.ceil(threshold * 255)) - 1))
-    _, alpha = cv2.threshold(mask8, level, 255, cv2.THRESH_BINARY)
+    return cv2.threshold(mask8, level, 255, cv2.THRESH_BINARY)[1]
+
+
+def hard_rgba(image: np.ndarray, mask8: np.ndarray, threshold: float, alpha: np.ndarray | None = None) -> np.ndarray:
+    """The photo with the thresholded mask (or ``alpha``, if given) as alpha (H×W×4 uint8), no float temporaries."""
     rgba = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)  # several times faster than split + merge at 24 MP
-    rgba[..., 3] = alpha
+    rgba[..., 3] = hard_alpha(mask8, threshold) if alpha is None else alpha
     return rgba
 
 
@@ -207,7 +212,8 @@ def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
     """
     height, width = mask8.shape
     work = prepare(image, mask8, threshold, radius, with_guided=True)
-    rgba = hard_rgba(image, mask8, threshold)
+    alpha8 = hard_alpha(mask8, threshold)
+    rgba = hard_rgba(image, mask8, threshold, alpha8)
     packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
     strips = []
     for y0 in range(0, height, STRIP_ROWS):
@@ -220,13 +226,15 @@ def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
         if grid is None:
             write_band(packed, y0, flat, colour, alpha, fields, amount)
         else:
-            strips.append((y0, flat, colour, alpha, fields))
+            strips.append((y0, flat, colour, alpha, fields, ys, xs))
     if strips:
-        plane = rgba[..., 3].astype(np.float32) * np.float32(1.0 / 255.0)
-        moving = np.concatenate([flat + y0 * width for y0, flat, _, _, _ in strips])
-        plane.reshape(-1)[moving] = np.concatenate([alpha for _, _, _, alpha, _ in strips])
-        matte_band(image, plane, mask8, grid, moving)  # type: ignore[arg-type]
-        for y0, flat, colour, _, fields in strips:
+        plane = np.multiply(alpha8, np.float32(1.0 / 255.0), dtype=np.float32)  # contiguous: one fast pass
+        moving = np.concatenate([flat + y0 * width for y0, flat, *_ in strips])
+        plane.reshape(-1)[moving] = np.concatenate([strip[3] for strip in strips])
+        marks = work.band if free is None else work.band * free
+        known = Known(*(np.concatenate([strip[i] for strip in strips]) for i in (5, 6, 2)), marks=marks)
+        matte_band(image, plane, mask8, grid, moving, known=known)  # type: ignore[arg-type]
+        for y0, flat, colour, _, fields, _, _ in strips:
             alpha = snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat])
             write_band(packed, y0, flat, colour, alpha, fields, amount)
     return rgba

@@ -142,8 +142,8 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
                     fmt = img.format or "?"
                     mode = img.mode
                     img.load()
-                    upright = ImageOps.exif_transpose(img)
-                    rgb, alpha = _to_rgb(upright)
+                    ImageOps.exif_transpose(img, in_place=True)  # no 72-MB copy of an upright 24-MP photo
+                    rgb, alpha = _to_rgb(img)
             finally:
                 Image.MAX_IMAGE_PIXELS = previous
     except ImageLoadError:
@@ -187,7 +187,8 @@ def _to_rgb(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         arr = np.asarray(rgba)
         alpha = np.ascontiguousarray(arr[:, :, 3])
         return np.ascontiguousarray(arr[:, :, :3]), alpha
-    return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
+    rgb = img if mode == "RGB" else img.convert("RGB")  # convert() to the same mode would copy every pixel
+    return np.ascontiguousarray(np.asarray(rgb)), None
 
 
 def _decode_with_opencv(data: bytes, limit: tuple[int, str], label: str) -> tuple[np.ndarray, np.ndarray | None] | None:

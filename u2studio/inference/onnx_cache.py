@@ -169,7 +169,8 @@ class OrtEngine:
     threads): for a folder, one single-threaded run per core keeps every core busy without the intra-op
     barriers that stall small convolutions; for a single image, one run uses every thread. Each concurrent
     call runs on a session of its own (made on first need, so the second is built while the first image
-    runs): two calls on one shared session ran 15-20 % slower than on two (bench/bench_ort_lanes.py).
+    runs): two calls on one shared session gave 2-7 % fewer images/s than two sessions here
+    (3.77/3.59/3.80 against 3.90/3.67/4.06 images/s, interleaved, in the loop that became bench/bench_ort_lanes.py).
     """
 
     def __init__(self, cached: CachedGraph, threads: int, parallel: int = 1) -> None:

@@ -91,3 +91,22 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) ->
         atomic_write(target, explode)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["keep.bin"]
+
+
+def test_jpeg_pixels_and_every_orientation_match_pillow(tmp_path: Path) -> None:
+    """RGB JPEGs take OpenCV's decoder (fewer copies of a big photo): the pixels must be Pillow's, upright."""
+    from PIL import ImageOps
+
+    from u2studio.core.synthetic import scene
+
+    rgb = scene(67, 41, seed=5)[0]  # odd sizes: a wrong turn changes the shape or the pixels
+    for orientation in range(1, 9):
+        for progressive in (False, True):
+            path = tmp_path / f"o{orientation}{'p' if progressive else ''}.jpg"
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            Image.fromarray(rgb).save(path, quality=90, exif=exif, progressive=progressive, subsampling=2)
+            with Image.open(path) as img:
+                expected = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+            got = load_image(path).rgb
+            assert got.shape == expected.shape and np.array_equal(got, expected), (orientation, progressive)

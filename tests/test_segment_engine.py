@@ -13,6 +13,7 @@ import pytest
 from segment_util import ROOT, SHARED_CACHE, err, mask, photos, segment
 
 from u2studio.inference.hardware import ThreadSettingError, available_cpus, cpu_threads, threads_override
+from u2studio.inference.onnx_cache import CachedGraph
 
 pytestmark = pytest.mark.usefixtures("bundled_weights")
 
@@ -91,3 +92,51 @@ def test_thread_override_is_checked_against_the_cpu_count() -> None:
     for bad in ("0", "-1", str(cpus + 1), "100000", "2.5", "many", "0x2"):
         with pytest.raises(ThreadSettingError, match="U2STUDIO_THREADS"):
             threads_override({"U2STUDIO_THREADS": bad})
+
+
+def test_each_concurrent_lane_runs_on_a_session_of_its_own() -> None:
+    import threading
+
+    from u2studio.core.synthetic import scene
+    from u2studio.inference.onnx_cache import OrtEngine
+    from u2studio.inference.predictor import Predictor
+    from u2studio.inference.preprocessing import preprocess
+
+    single = Predictor("u2netp", device="cpu", keep_ui_core=False).onnx_engine  # makes the export if needed
+    assert single is not None
+    cached = _cached_graph()
+    engine = OrtEngine(cached, threads=2, parallel=2)
+    assert engine.sessions == 1  # the second is made only when two calls overlap
+    x = preprocess(scene(120, 90, seed=3)[0], cached.config)[None]
+    expected = single.forward_main(x)
+    start, results = threading.Barrier(2), []
+
+    def lane() -> None:
+        start.wait()
+        for _ in range(3):
+            results.append(engine.forward_main(x))
+
+    threads = [threading.Thread(target=lane) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 6 and all(np.array_equal(r, expected) for r in results)
+    assert engine.sessions == 2  # never more than the lanes
+    alone = OrtEngine(cached, threads=2, parallel=1)
+    for _ in range(3):
+        alone.forward_main(x)
+    assert alone.sessions == 1
+
+
+def _cached_graph() -> CachedGraph:
+    """The verified cached export of the bundled weights."""
+    from u2studio.core.hashing import sha256_file
+    from u2studio.inference.engine import locate
+    from u2studio.inference.onnx_cache import lookup
+
+    located = locate("u2netp")
+    assert located is not None
+    cached = lookup(sha256_file(located.path))
+    assert cached is not None
+    return cached

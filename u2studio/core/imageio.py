@@ -141,9 +141,12 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
                     _check_pixels(img.size, limit, label)
                     fmt = img.format or "?"
                     mode = img.mode
+                    fast = _jpeg_rgb(data, img) if fmt == "JPEG" and mode == "RGB" else None
+                    if fast is not None:
+                        return LoadedImage(fast, None, path, mode, fmt)
                     img.load()
-                    upright = ImageOps.exif_transpose(img)
-                    rgb, alpha = _to_rgb(upright)
+                    ImageOps.exif_transpose(img, in_place=True)  # no 72-MB copy of an upright 24-MP photo
+                    rgb, alpha = _to_rgb(img)
             finally:
                 Image.MAX_IMAGE_PIXELS = previous
     except ImageLoadError:
@@ -158,6 +161,28 @@ def decode_image(data: bytes, path: Path | None = None) -> LoadedImage:
             raise ImageLoadError(f"{label}: truncated or corrupt image ({exc})") from exc
         return LoadedImage(fallback[0], fallback[1], path, "opencv", "?")
     return LoadedImage(rgb, alpha, path, mode, fmt)
+
+
+# EXIF orientation -> the numpy view that turns the stored pixels upright (as ImageOps.exif_transpose does)
+_ORIENT = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, -1)[::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _jpeg_rgb(data: bytes, img: Image.Image) -> np.ndarray | None:
+    """An RGB JPEG decoded by OpenCV straight into upright RGB, or None to let Pillow decode it.
+
+    Both use libjpeg-turbo and give the same pixels (tests/test_imageio.py checks it); OpenCV skips
+    Pillow's copies into numpy, which cost more than the decode itself on a 24-MP photo (180 ms).
+    The header checks (size, bomb limit) have run on ``img`` already.
+    """
+    arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    if arr is None or arr.shape != (img.height, img.width, 3):
+        return None
+    turn = _ORIENT.get(img.getexif().get(0x0112, 1))
+    return np.ascontiguousarray(turn(arr)) if turn else arr
 
 
 def _check_pixels(size: tuple[int, int], limit: tuple[int, str], label: str) -> None:
@@ -187,7 +212,8 @@ def _to_rgb(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         arr = np.asarray(rgba)
         alpha = np.ascontiguousarray(arr[:, :, 3])
         return np.ascontiguousarray(arr[:, :, :3]), alpha
-    return np.ascontiguousarray(np.asarray(img.convert("RGB"))), None
+    rgb = img if mode == "RGB" else img.convert("RGB")  # convert() to the same mode would copy every pixel
+    return np.ascontiguousarray(np.asarray(rgb)), None
 
 
 def _decode_with_opencv(data: bytes, limit: tuple[int, str], label: str) -> tuple[np.ndarray, np.ndarray | None] | None:

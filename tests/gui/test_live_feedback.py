@@ -44,3 +44,19 @@ def test_brush_edits_update_relaxed_zone_and_metrics_against_the_prediction(wind
     # undo brings the comparison back to "identical"
     window.editing.actions["undo"].trigger()
     np.testing.assert_array_equal(presenter.live.rgba, overlays.relaxed_zone_picture(doc.prediction, doc.mask, 3))
+
+
+def test_numbers_being_recomputed_are_greyed_not_passed_off_as_current(window, scene_files, qtbot) -> None:  # noqa: ANN001
+    image, _, _ = scene_files
+    window.open_paths([str(image)])
+    c = window.controller
+    with qtbot.waitSignal(c.client.idle, timeout=90_000):
+        c.run_current()
+    panel = window.metrics
+    qtbot.waitUntil(lambda: panel.labels["IoU"].text() == "1.0000" and panel.labels["IoU"].isEnabled(), timeout=5000)
+    window.editing.edits.set_settings(size=24.0)
+    drag(window.canvas, [(20, 200), (300, 210)])
+    # right after the stroke the old numbers are still there, but greyed and said to be updating
+    assert not panel.labels["IoU"].isEnabled() and panel.caption.text().endswith("(updating…)")
+    qtbot.waitUntil(lambda: panel.labels["IoU"].isEnabled(), timeout=5000)
+    assert panel.labels["IoU"].text() != "1.0000" and not panel.caption.text().endswith("(updating…)")

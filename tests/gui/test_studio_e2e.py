@@ -50,7 +50,10 @@ def test_open_run_toggle_every_overlay_and_save(window, qtbot, scene_files, tmp_
 
     assert c.load_reference(str(reference))
     assert c.presenter.options.compare.name == "PRED_VS_GT"  # switched to the reference on load
-    qtbot.waitUntil(lambda: window.metrics.labels["IoU"].text() != "—", timeout=5000)
+    # the panel greys numbers that are being recomputed: wait for fresh ones (the prediction-vs-mask result
+    # computed before the reference loaded could otherwise still be on screen)
+    qtbot.waitUntil(lambda: window.metrics.labels["IoU"].text() != "—" and window.metrics.labels["IoU"].isEnabled()
+                    and window.metrics.caption.text() == "Prediction vs reference", timeout=5000)
     shown_iou = float(window.metrics.labels["IoU"].text())
     assert shown_iou == pytest.approx(iou(doc.prediction, true_mask), abs=1e-4)
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from u2studio.core.mask_metrics import MaskComparison
 
 FIELDS = ("relaxed Fβ", "precision", "recall", "MAE", "IoU")
+UPDATING = " (updating…)"
 
 
 class MetricsPanel(QWidget):
@@ -37,8 +38,20 @@ class MetricsPanel(QWidget):
         grid.addWidget(self.caption, 3, 0, 1, 4)
         layout.addWidget(box)
 
+    def mark_stale(self) -> None:
+        """Grey the numbers while they are being recomputed (a 24-MP comparison takes a moment), so old
+        numbers never pass for the current mask's."""
+        if self.labels["IoU"].text() == "—":
+            return
+        for label in self.labels.values():
+            label.setEnabled(False)
+        if not self.caption.text().endswith(UPDATING):
+            self.caption.setText(self.caption.text() + UPDATING)
+
     def show_comparison(self, result: MaskComparison | None, what: str = "") -> None:
         """Fill in the numbers (None clears them)."""
+        for label in self.labels.values():
+            label.setEnabled(True)
         if result is None:
             for label in self.labels.values():
                 label.setText("—")

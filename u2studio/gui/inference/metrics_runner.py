@@ -31,6 +31,7 @@ class MetricsRunner(QObject):
     """Schedules and runs the comparison of the shown image; ``ready`` carries a MaskComparison or None."""
 
     ready = Signal(object)
+    stale = Signal()  # the numbers on screen no longer describe the masks: a recomputation is on its way
 
     def __init__(self, shown: Callable[[], ImageDocument | None], presenter: OverlayPresenter, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,7 +45,8 @@ class MetricsRunner(QObject):
         self._timer.timeout.connect(self._start)
 
     def schedule(self) -> None:
-        """Recompute soon: bursts of changes (slider moves, brush dabs) are throttled."""
+        """Recompute soon: bursts of changes (slider moves, brush dabs) are throttled; ``stale`` says so now."""
+        self.stale.emit()
         doc = self.shown()
         large = doc is not None and doc.size is not None and doc.size[0] * doc.size[1] > BACKGROUND_PIXELS
         if not self._timer.isActive():

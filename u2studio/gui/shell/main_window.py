@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         c.document_updated.connect(self._document_updated)
         c.current_changed.connect(self._current_changed)
         c.metrics_changed.connect(self._show_metrics)
+        c.metrics.stale.connect(self.metrics.mark_stale)
         c.reference_loaded.connect(self.view_panel.prefer_reference)
         c.threshold_shown.connect(self.view_panel.show_threshold)
         c.cutout_copied.connect(self._cutout_copied)

@@ -19,7 +19,7 @@ model the user installs (docs/training.md, "Measured"). So by default:
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,78 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     if k == 1 and not args.refit:
         Run(args, info, device, report).run()
         return
+    candidates = [_with_freeze(args, mode) for mode in AUTO_FREEZE] if args.freeze == "auto" else [args]
+    trials = []
+    for candidate in candidates:
+        root = run_dir / FOLDS / candidate.freeze if len(candidates) > 1 else run_dir / FOLDS
+        label = f" (--freeze {candidate.freeze})" if len(candidates) > 1 else ""
+        trials.append(cross_validate(candidate, info, device, report, pooled, k, root, label))
+        if len(candidates) > 1:
+            report.event("notice", message=f"--freeze {candidate.freeze}: {trials[-1].verdict['decision']}")
+    chosen = choose(trials)
+    trial, args = trials[chosen], candidates[chosen]
+    verdict, trained = trial.verdict, trial.trained
+    if len(candidates) > 1:
+        verdict = {**verdict, "freeze_candidates": {c.freeze: t.summary() for c, t in zip(candidates, trials)},
+                   "freeze": args.freeze}
+    accepted = bool(verdict["accepted"])
+    final: Run | None = None
+    if accepted and args.refit:
+        every = [replace(s, split="train") for s in pooled]
+        final = Run(args, info, device, report, samples=every, run_dir=run_dir, phase="refit on every pair")
+        final.run()
+        trained = {n: v.detach().cpu() for n, v in final.model.state_dict().items()}
+    before, after, judged = trial.before, trial.after, trial.judged
+    start_state, template, fold_train = trial.start_state, trial.template, trial.fold_train
+    if info.is_main:
+        write_verdict(args, report, run_dir, verdict, before, after, judged, start_state, trained if accepted else None,
+                      final, template, k, fold_train, len(pooled), template.get("unlabeled_count", 0))
+    D.barrier(info)
+    steps = final.global_step if final is not None else 0
+    report.event("done", epoch=final.epoch if final else 0, step=steps, best=None, metric=args.best_metric, run_dir=run_dir)
+
+
+AUTO_FREEZE = ("encoder", "none")  # --freeze auto: the candidates, cheapest first
+
+
+def _with_freeze(args: argparse.Namespace, mode: str) -> argparse.Namespace:
+    """A copy of the arguments with ``--freeze mode``."""
+    return argparse.Namespace(**{**vars(args), "freeze": mode})
+
+
+@dataclass
+class Trial:
+    """One recipe judged by cross-validation: every pair's before/after and the guard's verdict."""
+
+    before: Evaluation
+    after: Evaluation
+    judged: list[Sample]
+    verdict: dict[str, Any]
+    start_state: dict[str, torch.Tensor]
+    template: dict[str, Any]
+    fold_train: list[int]
+    trained: dict[str, torch.Tensor] | None  # the single split's weights (k == 1), else None
+
+    def summary(self) -> dict[str, Any]:
+        """What best.json records about a candidate that was judged."""
+        return {"accepted": self.verdict["accepted"], "decision": self.verdict["decision"],
+                "mean_iou": self.verdict["conditions"]["mean_iou"], "before": self.before.metrics,
+                "after": self.after.metrics}
+
+
+def choose(trials: list[Trial]) -> int:
+    """The trial to install: of the accepted ones, the highest mean held-out IoU (the first on a tie); the
+    first (the default recipe) when none was accepted."""
+    accepted = [i for i, t in enumerate(trials) if t.verdict["accepted"]]
+    if not accepted:
+        return 0
+    return max(accepted, key=lambda i: (float(trials[i].verdict["conditions"]["mean_iou"]["after"]), -i))
+
+
+def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.device, report: Reporter,
+                   pooled: list[Sample], k: int, root: Path, label: str = "") -> Trial:
+    """Train and judge the recipe in ``args`` on every fold (in ``root/<fold>/``) and apply the guard;
+    ``label`` is added to each fold's progress phase."""
     befores: list[Evaluation] = []
     afters: list[Evaluation] = []
     judged: list[Sample] = []
@@ -75,8 +147,8 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     fold_train: list[int] = []
     template: dict[str, Any] = {}
     for index, split in enumerate(splits_for(args, pooled, k)):
-        phase = f"fold {index + 1}/{k}" if k > 1 else "held-out split"
-        run = Run(args, info, device, report, samples=split, run_dir=run_dir / FOLDS / str(index), phase=phase)
+        phase = (f"fold {index + 1}/{k}" if k > 1 else "held-out split") + label
+        run = Run(args, info, device, report, samples=split, run_dir=root / str(index), phase=phase)
         run.run()
         assert run.baseline is not None and run.after is not None
         befores.append(run.baseline)
@@ -91,19 +163,7 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     before, after = merge(befores), merge(afters)
     per_image = [PerImage(s.stem, b, a) for s, b, a in zip(judged, before.ious, after.ious)]
     verdict = guard_report(before.metrics, after.metrics, per_image)  # every rank holds the same evaluations
-    accepted = bool(verdict["accepted"])
-    final: Run | None = None
-    if accepted and args.refit:
-        every = [replace(s, split="train") for s in pooled]
-        final = Run(args, info, device, report, samples=every, run_dir=run_dir, phase="refit on every pair")
-        final.run()
-        trained = {n: v.detach().cpu() for n, v in final.model.state_dict().items()}
-    if info.is_main:
-        write_verdict(args, report, run_dir, verdict, before, after, judged, start_state, trained if accepted else None,
-                      final, template, k, fold_train, len(pooled), template.get("unlabeled_count", 0))
-    D.barrier(info)
-    steps = final.global_step if final is not None else 0
-    report.event("done", epoch=final.epoch if final else 0, step=steps, best=None, metric=args.best_metric, run_dir=run_dir)
+    return Trial(before, after, judged, verdict, start_state, template, fold_train, trained)
 
 
 def write_verdict(

@@ -123,6 +123,7 @@ def test_freeze_auto_cross_validates_both_recipes_and_refits_the_better_accepted
     for mode in candidates:  # each candidate's folds are ordinary run folders
         assert all((run / "folds" / mode / str(k) / "last.safetensors").is_file() for k in (0, 1))
     chosen = candidates[verdict["freeze"]]
+    assert "Both recipes were judged: the decoder-only recipe" in verdict["decision"]
     accepted = [m for m, c in candidates.items() if c["accepted"]]
     if accepted:  # the installed model is the refit of the accepted candidate with the higher mean IoU
         assert chosen["accepted"] and phases[4:] == ["refit on every pair"]

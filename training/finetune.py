@@ -166,6 +166,21 @@ def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.dev
     return Trial(before, after, judged, verdict, start_state, template, fold_train, trained)
 
 
+RECIPE_NAMES = {"encoder": "the decoder-only recipe", "none": "the whole-network recipe"}
+
+
+def candidates_sentence(verdict: dict[str, Any]) -> str:
+    """With --freeze auto: which recipes were judged and why this one (empty otherwise)."""
+    candidates = verdict.get("freeze_candidates")
+    if not candidates:
+        return ""
+    parts = [f"{RECIPE_NAMES.get(mode, mode)} {'accepted' if c['accepted'] else 'declined'} "
+             f"(mean IoU {c['mean_iou']['before']:.3f} -> {c['mean_iou']['after']:.3f})" for mode, c in candidates.items()]
+    chosen = RECIPE_NAMES.get(verdict["freeze"], verdict["freeze"])
+    tail = f"; these numbers are {chosen}'s" if verdict["accepted"] else ""
+    return " Both recipes were judged: " + ", ".join(parts) + tail + "."
+
+
 def write_verdict(
     args: argparse.Namespace, report: Reporter, run_dir: Path, verdict: dict[str, Any], before: Evaluation,
     after: Evaluation, judged: list[Sample], start_state: dict[str, torch.Tensor],
@@ -182,6 +197,7 @@ def write_verdict(
         how = " Judged on one held-out split."
     if refit:
         how += f" The installed model was then trained on all {n_pairs} pairs."
+    how += candidates_sentence(verdict)
     protocol = {"folds": k, "refit": refit, "fold_train": fold_train, "pairs": n_pairs}
     config = CONFIGS[args.arch]
     extra: dict[str, Any] = {

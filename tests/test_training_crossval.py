@@ -115,15 +115,14 @@ def test_freeze_auto_cross_validates_both_recipes_and_refits_the_better_accepted
     run = tmp_path / "run"
     _, events, _ = train("--data", str(pairs), "--out", str(run), *RUN, "--freeze", "auto")
     phases = [e["phase"] for e in events if e["event"] == "start"]
-    assert phases[:4] == ["fold 1/2 (--freeze encoder)", "fold 2/2 (--freeze encoder)",
-                          "fold 1/2 (--freeze none)", "fold 2/2 (--freeze none)"]
+    assert phases[:4] == ["fold 1/2", "fold 2/2", "fold 1/2 (whole network)", "fold 2/2 (whole network)"]
     verdict = json.loads((run / "best.json").read_text())
     candidates = verdict["freeze_candidates"]
     assert set(candidates) == {"encoder", "none"} and verdict["freeze"] in candidates
-    for mode in candidates:  # each candidate's folds are ordinary run folders
-        assert all((run / "folds" / mode / str(k) / "last.safetensors").is_file() for k in (0, 1))
+    for folder in ("folds", "folds/none"):  # each candidate's folds are ordinary run folders
+        assert all((run / folder / str(k) / "last.safetensors").is_file() for k in (0, 1))
     chosen = candidates[verdict["freeze"]]
-    assert "Both recipes were judged: the decoder-only recipe" in verdict["decision"]
+    assert "Two recipes were judged (which layers train): decoder only" in verdict["decision"]
     accepted = [m for m, c in candidates.items() if c["accepted"]]
     if accepted:  # the installed model is the refit of the accepted candidate with the higher mean IoU
         assert chosen["accepted"] and phases[4:] == ["refit on every pair"]

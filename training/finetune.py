@@ -29,7 +29,7 @@ from . import checks as C
 from . import distributed as D
 from . import state as S
 from .data import Sample, ValDataset, cv_folds, default_folds, discover, guard_split
-from .recipe import single_split
+from .recipe import FT_FREEZE, single_split
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, merge, write_heldout, write_report
 from .progress import Reporter
@@ -67,14 +67,16 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     if k == 1 and not args.refit:
         Run(args, info, device, report).run()
         return
-    candidates = [_with_freeze(args, mode) for mode in AUTO_FREEZE] if args.freeze == "auto" else [args]
+    mode = args.freeze or FT_FREEZE
+    candidates = [_with_freeze(args, m) for m in AUTO_FREEZE] if mode == "auto" else [args]
     trials = []
-    for candidate in candidates:
-        root = run_dir / FOLDS / candidate.freeze if len(candidates) > 1 else run_dir / FOLDS
-        label = f" (--freeze {candidate.freeze})" if len(candidates) > 1 else ""
+    for index, candidate in enumerate(candidates):
+        # the first candidate is the plain recipe, in the plain layout; the others in folds/<mode>/<fold>/
+        root = run_dir / FOLDS / candidate.freeze if index else run_dir / FOLDS
+        label = f" ({RECIPE_NAMES[candidate.freeze]})" if index else ""
         trials.append(cross_validate(candidate, info, device, report, pooled, k, root, label))
         if len(candidates) > 1:
-            report.event("notice", message=f"--freeze {candidate.freeze}: {trials[-1].verdict['decision']}")
+            report.event("notice", message=f"{RECIPE_NAMES[candidate.freeze]}: {trials[-1].verdict['decision']}")
     chosen = choose(trials)
     trial, args = trials[chosen], candidates[chosen]
     verdict, trained = trial.verdict, trial.trained
@@ -166,7 +168,7 @@ def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.dev
     return Trial(before, after, judged, verdict, start_state, template, fold_train, trained)
 
 
-RECIPE_NAMES = {"encoder": "the decoder-only recipe", "none": "the whole-network recipe"}
+RECIPE_NAMES = {"encoder": "decoder only", "none": "whole network"}
 
 
 def candidates_sentence(verdict: dict[str, Any]) -> str:
@@ -176,9 +178,9 @@ def candidates_sentence(verdict: dict[str, Any]) -> str:
         return ""
     parts = [f"{RECIPE_NAMES.get(mode, mode)} {'accepted' if c['accepted'] else 'declined'} "
              f"(mean IoU {c['mean_iou']['before']:.3f} -> {c['mean_iou']['after']:.3f})" for mode, c in candidates.items()]
-    chosen = RECIPE_NAMES.get(verdict["freeze"], verdict["freeze"])
-    tail = f"; these numbers are {chosen}'s" if verdict["accepted"] else ""
-    return " Both recipes were judged: " + ", ".join(parts) + tail + "."
+    tail = f"; the numbers above and the installed model are {RECIPE_NAMES.get(verdict['freeze'], verdict['freeze'])}'s" \
+        if verdict["accepted"] else ""
+    return " Two recipes were judged (which layers train): " + ", ".join(parts) + tail + "."
 
 
 def write_verdict(

@@ -19,8 +19,9 @@ from u2studio.training.data import cv_folds, default_folds, discover
 
 from test_training_run import REPO, env, train
 
-RUN = ["--arch", "u2netp", "--init", "bundled", "--size", "96", "--crop", "80", "--steps", "2", "--batch-size", "2",
-       "--device", "cpu", "--deterministic", "--progress-json"]
+DEFAULTS = ["--arch", "u2netp", "--init", "bundled", "--size", "96", "--crop", "80", "--steps", "2", "--batch-size", "2",
+            "--device", "cpu", "--deterministic", "--progress-json"]
+RUN = [*DEFAULTS, "--freeze", "encoder"]  # one recipe: the protocol's mechanics (the default judges two, below)
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +112,9 @@ def test_freeze_modes_train_exactly_their_layers(mode: str, trains: set[str]) ->
 
 
 @pytest.mark.slow
-def test_freeze_auto_cross_validates_both_recipes_and_refits_the_better_accepted_one(pairs: Path, tmp_path: Path) -> None:
+def test_the_default_cross_validates_both_recipes_and_refits_the_better_accepted_one(pairs: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    _, events, _ = train("--data", str(pairs), "--out", str(run), *RUN, "--freeze", "auto")
+    _, events, _ = train("--data", str(pairs), "--out", str(run), *DEFAULTS)  # the default is --freeze auto
     phases = [e["phase"] for e in events if e["event"] == "start"]
     assert phases[:4] == ["fold 1/2", "fold 2/2", "fold 1/2 (whole network)", "fold 2/2 (whole network)"]
     verdict = json.loads((run / "best.json").read_text())

@@ -33,7 +33,7 @@ from .recipe import FT_FREEZE, single_split
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, merge, write_heldout, write_report
 from .progress import Reporter
-from .trainer import Run
+from .trainer import NonFiniteLoss, Run
 from u2studio.models.config import CONFIGS
 
 FOLDS = "folds"
@@ -69,14 +69,23 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
         return
     mode = args.freeze or FT_FREEZE
     candidates = [_with_freeze(args, m) for m in AUTO_FREEZE] if mode == "auto" else [args]
-    trials = []
+    trials: list[Trial] = []
+    judged_recipes: list[argparse.Namespace] = []
     for index, candidate in enumerate(candidates):
         # the first candidate is the plain recipe, in the plain layout; the others in folds/<mode>/<fold>/
         root = run_dir / FOLDS / candidate.freeze if index else run_dir / FOLDS
         label = f" ({RECIPE_NAMES[candidate.freeze]})" if index else ""
-        trials.append(cross_validate(candidate, info, device, report, pooled, k, root, label))
+        try:
+            trials.append(cross_validate(candidate, info, device, report, pooled, k, root, label))
+        except NonFiniteLoss as exc:
+            if len(candidates) == 1 or (index == len(candidates) - 1 and not trials):
+                raise
+            report.event("notice", message=f"{RECIPE_NAMES[candidate.freeze]}: not judged, {exc}")
+            continue
+        judged_recipes.append(candidate)
         if len(candidates) > 1:
             report.event("notice", message=f"{RECIPE_NAMES[candidate.freeze]}: {trials[-1].verdict['decision']}")
+    candidates = judged_recipes
     chosen = choose(trials)
     trial, args = trials[chosen], candidates[chosen]
     verdict, trained = trial.verdict, trial.trained

@@ -5,11 +5,11 @@ get, as a subprocess) per fold and seed, then scores ``RUN/best.safetensors`` (w
 installs) against the bundled U²-Net† on the other half of the photos:
 
 * ``same``: the dev photos; train on one half, test on the other;
-* ``lowlight`` (tuned on while choosing the recipe) and ``thermal`` (not tuned on): simulated
-  sensors (bench/finetune_domains.py); train on one half of the domain, test on the other half of
+* ``lowlight`` (tuned on while choosing the recipe), ``thermal`` and ``underwater`` (not tuned on):
+  simulated sensors (bench/finetune_domains.py); train on one half of the domain, test on the other half of
   it and on the original photos of that half (forgetting).
 
-    python bench/bench_finetune.py --data ../shared/data/sod-dev [--seeds 0,1,2] [--scenarios same,lowlight,thermal]
+    python bench/bench_finetune.py --data ../shared/data/sod-dev [--seeds 0,1,2] [--scenarios same,lowlight,thermal,underwater]
         [--lock /work/notes/cpu.lock] [--extra "--lr 3e-5"] [--work DIR]
 
 Pixels go to a temporary folder (``--work``), never into the repository. Each training run and
@@ -151,7 +151,7 @@ def main() -> int:
     p.add_argument("--data", required=True, type=Path, help="images/ + masks/ folder (e.g. ../shared/data/sod-dev)")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--folds", default="0,1")
-    p.add_argument("--scenarios", default="same,lowlight,thermal")
+    p.add_argument("--scenarios", default="same,lowlight,thermal,underwater")
     p.add_argument("--extra", default="", help="extra `u2studio train` flags (recipe experiments; empty = the defaults)")
     p.add_argument("--lock", default=None, help="flock file held around each run and evaluation")
     p.add_argument("--threads", type=int, default=1, help="OMP threads of each run (1 is fastest on a busy machine)")

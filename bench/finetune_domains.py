@@ -5,8 +5,11 @@
   to sRGB. Denoising-free phone and dash-cam footage looks like this; U²-Net† never saw it.
 * ``thermal``: a thermal-like rendering: luminance blurred and down-sampled 4× (thermal sensors
   are low-resolution), contrast-stretched and mapped through the "inferno" palette.
+* ``underwater``: a shallow-water shot: red and then green absorbed (per-channel transmission in
+  linear light), a blue-green veiling light added by back-scatter, forward-scatter blur and sensor
+  noise. Added after the recipe was last changed, as a domain it was not tuned on.
 
-Both are deterministic functions of the image (seeded by its stem), so every run sees the same
+All are deterministic functions of the image (seeded by its stem), so every run sees the same
 pictures. The pictures are written to a temporary folder outside the repository.
 """
 
@@ -17,7 +20,7 @@ import zlib
 import cv2
 import numpy as np
 
-DOMAINS = ("original", "lowlight", "thermal")
+DOMAINS = ("original", "lowlight", "thermal", "underwater")
 
 
 def lowlight(rgb: np.ndarray, seed: int) -> np.ndarray:
@@ -43,6 +46,18 @@ def thermal(rgb: np.ndarray, seed: int) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+def underwater(rgb: np.ndarray, seed: int) -> np.ndarray:
+    """A hazy, blue-green, red-starved version of an sRGB photo, as seen a few metres under water."""
+    rng = np.random.default_rng(seed)
+    linear = (rgb.astype(np.float32) / 255.0) ** 2.2
+    transmission = np.array([0.12, 0.55, 0.75], np.float32)  # red is absorbed first, then green
+    veil = np.array([0.015, 0.20, 0.28], np.float32)  # back-scattered ambient light
+    scattered = cv2.GaussianBlur(linear, (0, 0), 1.5)
+    seen = scattered * transmission + veil * (1.0 - transmission)
+    noisy = np.clip(seen + rng.normal(0.0, 0.01, seen.shape).astype(np.float32), 0.0, 1.0)
+    return np.clip(255.0 * noisy ** (1 / 2.2) + 0.5, 0, 255).astype(np.uint8)
+
+
 def render(domain: str, rgb: np.ndarray, stem: str) -> np.ndarray:
     """The photo as seen by ``domain``'s sensor."""
     seed = zlib.crc32(stem.encode("utf-8"))
@@ -52,4 +67,6 @@ def render(domain: str, rgb: np.ndarray, stem: str) -> np.ndarray:
         return lowlight(rgb, seed)
     if domain == "thermal":
         return thermal(rgb, seed)
+    if domain == "underwater":
+        return underwater(rgb, seed)
     raise ValueError(f"unknown domain {domain!r}")

@@ -19,8 +19,9 @@ from u2studio.training.data import cv_folds, default_folds, discover
 
 from test_training_run import REPO, env, train
 
-RUN = ["--arch", "u2netp", "--init", "bundled", "--size", "96", "--crop", "80", "--steps", "2", "--batch-size", "2",
-       "--device", "cpu", "--deterministic", "--progress-json"]
+DEFAULTS = ["--arch", "u2netp", "--init", "bundled", "--size", "96", "--crop", "80", "--steps", "2", "--batch-size", "2",
+            "--device", "cpu", "--deterministic", "--progress-json"]
+RUN = [*DEFAULTS, "--freeze", "encoder"]  # one recipe: the protocol's mechanics (the default judges two, below)
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,34 @@ def test_freeze_modes_train_exactly_their_layers(mode: str, trains: set[str]) ->
     assert count == sum(p.numel() for p in model.parameters() if p.requires_grad) > 0
     with pytest.raises(ValueError, match="--freeze must be one of"):
         apply_freeze(model, "half")
+
+
+@pytest.mark.slow
+def test_the_default_cross_validates_both_recipes_and_refits_the_better_accepted_one(pairs: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    _, events, _ = train("--data", str(pairs), "--out", str(run), *DEFAULTS)  # the default is --freeze auto
+    phases = [e["phase"] for e in events if e["event"] == "start"]
+    assert phases[:4] == ["fold 1/2", "fold 2/2", "fold 1/2 (whole network)", "fold 2/2 (whole network)"]
+    verdict = json.loads((run / "best.json").read_text())
+    candidates = verdict["freeze_candidates"]
+    assert set(candidates) == {"encoder", "none"} and verdict["freeze"] in candidates
+    for folder in ("folds", "folds/none"):  # each candidate's folds are ordinary run folders
+        assert all((run / folder / str(k) / "last.safetensors").is_file() for k in (0, 1))
+    chosen = candidates[verdict["freeze"]]
+    assert "Two recipes were judged (which layers train): decoder only" in verdict["decision"]
+    accepted = [m for m, c in candidates.items() if c["accepted"]]
+    if accepted:  # the installed model is the refit of the accepted candidate with the higher mean IoU
+        assert chosen["accepted"] and phases[4:] == ["refit on every pair"]
+        assert chosen["mean_iou"]["after"] == max(candidates[m]["mean_iou"]["after"] for m in accepted)
+        assert verdict["recipe"]["freeze"] == verdict["freeze"] 
+        assert {key: verdict["after"][key] for key in chosen["after"]} == chosen["after"]
+    else:
+        assert verdict["freeze"] == "encoder" and phases[4:] == [] and not verdict["accepted"]
+
+
+def test_freeze_auto_needs_a_fine_tune_with_its_refit(pairs: Path, tmp_path: Path) -> None:
+    base = ["--data", str(pairs), "--out", str(tmp_path / "r"), "--arch", "u2netp", "--steps", "1", "--progress-json",
+            "--freeze", "auto"]
+    for extra in (["--init", "scratch"], ["--init", "bundled", "--folds", "1", "--no-refit"]):
+        code, events, stderr = train(*base, *extra, check=False)
+        assert code == 2 and "--freeze auto chooses between fine-tuning recipes" in stderr + json.dumps(events)

@@ -25,8 +25,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", choices=["cosine", "constant"], default=None,
                    help="learning-rate schedule (default: cosine with warm-up fine-tuning, constant from scratch)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps (default 0.1 fine-tuning)")
-    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input"], default=None,
-                   help="layers that do not train (default: encoder when fine-tuning, none from scratch)")
+    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input", "auto"], default=None,
+                   help="layers that do not train (default: encoder when fine-tuning, none from scratch); auto: "
+                        "cross-validate both encoder and none and keep the better accepted one")
     p.add_argument("--interpolate", type=float, default=None,
                    help="fine-tuning: the model kept is start + A·(trained − start), a weight-space ensemble with the "
                         "starting weights (default 0.5 fine-tuning, 1 from scratch)")
@@ -115,6 +116,8 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--interpolate must be in (0, 1]"
     if args.l2sp is not None and args.l2sp < 0:
         return "--l2sp must not be negative"
+    if args.freeze == "auto" and (args.init == "scratch" or not args.refit):
+        return "--freeze auto chooses between fine-tuning recipes by their held-out scores: it needs --init bundled|PATH and the refit"
     return None
 
 

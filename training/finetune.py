@@ -19,7 +19,7 @@ model the user installs (docs/training.md, "Measured"). So by default:
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,11 @@ from . import checks as C
 from . import distributed as D
 from . import state as S
 from .data import Sample, ValDataset, cv_folds, default_folds, discover, guard_split
-from .recipe import single_split
+from .recipe import FT_FREEZE, single_split
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, merge, write_heldout, write_report
 from .progress import Reporter
-from .trainer import Run
+from .trainer import NonFiniteLoss, Run
 from u2studio.models.config import CONFIGS
 
 FOLDS = "folds"
@@ -67,6 +67,89 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     if k == 1 and not args.refit:
         Run(args, info, device, report).run()
         return
+    mode = args.freeze or FT_FREEZE
+    candidates = [_with_freeze(args, m) for m in AUTO_FREEZE] if mode == "auto" else [args]
+    trials: list[Trial] = []
+    judged_recipes: list[argparse.Namespace] = []
+    for index, candidate in enumerate(candidates):
+        # the first candidate is the plain recipe, in the plain layout; the others in folds/<mode>/<fold>/
+        root = run_dir / FOLDS / candidate.freeze if index else run_dir / FOLDS
+        label = f" ({RECIPE_NAMES[candidate.freeze]})" if index else ""
+        try:
+            trials.append(cross_validate(candidate, info, device, report, pooled, k, root, label))
+        except NonFiniteLoss as exc:
+            if len(candidates) == 1 or (index == len(candidates) - 1 and not trials):
+                raise
+            report.event("notice", message=f"{RECIPE_NAMES[candidate.freeze]}: not judged, {exc}")
+            continue
+        judged_recipes.append(candidate)
+        if len(candidates) > 1:
+            report.event("notice", message=f"{RECIPE_NAMES[candidate.freeze]}: {trials[-1].verdict['decision']}")
+    candidates = judged_recipes
+    chosen = choose(trials)
+    trial, args = trials[chosen], candidates[chosen]
+    verdict, trained = trial.verdict, trial.trained
+    if len(candidates) > 1:
+        verdict = {**verdict, "freeze_candidates": {c.freeze: t.summary() for c, t in zip(candidates, trials)},
+                   "freeze": args.freeze}
+    accepted = bool(verdict["accepted"])
+    final: Run | None = None
+    if accepted and args.refit:
+        every = [replace(s, split="train") for s in pooled]
+        final = Run(args, info, device, report, samples=every, run_dir=run_dir, phase="refit on every pair")
+        final.run()
+        trained = {n: v.detach().cpu() for n, v in final.model.state_dict().items()}
+    before, after, judged = trial.before, trial.after, trial.judged
+    start_state, template, fold_train = trial.start_state, trial.template, trial.fold_train
+    if info.is_main:
+        write_verdict(args, report, run_dir, verdict, before, after, judged, start_state, trained if accepted else None,
+                      final, template, k, fold_train, len(pooled), template.get("unlabeled_count", 0))
+    D.barrier(info)
+    steps = final.global_step if final is not None else 0
+    report.event("done", epoch=final.epoch if final else 0, step=steps, best=None, metric=args.best_metric, run_dir=run_dir)
+
+
+AUTO_FREEZE = ("encoder", "none")  # --freeze auto: the candidates, cheapest first
+
+
+def _with_freeze(args: argparse.Namespace, mode: str) -> argparse.Namespace:
+    """A copy of the arguments with ``--freeze mode``."""
+    return argparse.Namespace(**{**vars(args), "freeze": mode})
+
+
+@dataclass
+class Trial:
+    """One recipe judged by cross-validation: every pair's before/after and the guard's verdict."""
+
+    before: Evaluation
+    after: Evaluation
+    judged: list[Sample]
+    verdict: dict[str, Any]
+    start_state: dict[str, torch.Tensor]
+    template: dict[str, Any]
+    fold_train: list[int]
+    trained: dict[str, torch.Tensor] | None  # the single split's weights (k == 1), else None
+
+    def summary(self) -> dict[str, Any]:
+        """What best.json records about a candidate that was judged."""
+        return {"accepted": self.verdict["accepted"], "decision": self.verdict["decision"],
+                "mean_iou": self.verdict["conditions"]["mean_iou"], "before": self.before.metrics,
+                "after": self.after.metrics}
+
+
+def choose(trials: list[Trial]) -> int:
+    """The trial to install: of the accepted ones, the highest mean held-out IoU (the first on a tie); the
+    first (the default recipe) when none was accepted."""
+    accepted = [i for i, t in enumerate(trials) if t.verdict["accepted"]]
+    if not accepted:
+        return 0
+    return max(accepted, key=lambda i: (float(trials[i].verdict["conditions"]["mean_iou"]["after"]), -i))
+
+
+def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.device, report: Reporter,
+                   pooled: list[Sample], k: int, root: Path, label: str = "") -> Trial:
+    """Train and judge the recipe in ``args`` on every fold (in ``root/<fold>/``) and apply the guard;
+    ``label`` is added to each fold's progress phase."""
     befores: list[Evaluation] = []
     afters: list[Evaluation] = []
     judged: list[Sample] = []
@@ -75,8 +158,8 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     fold_train: list[int] = []
     template: dict[str, Any] = {}
     for index, split in enumerate(splits_for(args, pooled, k)):
-        phase = f"fold {index + 1}/{k}" if k > 1 else "held-out split"
-        run = Run(args, info, device, report, samples=split, run_dir=run_dir / FOLDS / str(index), phase=phase)
+        phase = (f"fold {index + 1}/{k}" if k > 1 else "held-out split") + label
+        run = Run(args, info, device, report, samples=split, run_dir=root / str(index), phase=phase)
         run.run()
         assert run.baseline is not None and run.after is not None
         befores.append(run.baseline)
@@ -91,19 +174,22 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
     before, after = merge(befores), merge(afters)
     per_image = [PerImage(s.stem, b, a) for s, b, a in zip(judged, before.ious, after.ious)]
     verdict = guard_report(before.metrics, after.metrics, per_image)  # every rank holds the same evaluations
-    accepted = bool(verdict["accepted"])
-    final: Run | None = None
-    if accepted and args.refit:
-        every = [replace(s, split="train") for s in pooled]
-        final = Run(args, info, device, report, samples=every, run_dir=run_dir, phase="refit on every pair")
-        final.run()
-        trained = {n: v.detach().cpu() for n, v in final.model.state_dict().items()}
-    if info.is_main:
-        write_verdict(args, report, run_dir, verdict, before, after, judged, start_state, trained if accepted else None,
-                      final, template, k, fold_train, len(pooled), template.get("unlabeled_count", 0))
-    D.barrier(info)
-    steps = final.global_step if final is not None else 0
-    report.event("done", epoch=final.epoch if final else 0, step=steps, best=None, metric=args.best_metric, run_dir=run_dir)
+    return Trial(before, after, judged, verdict, start_state, template, fold_train, trained)
+
+
+RECIPE_NAMES = {"encoder": "decoder only", "none": "whole network"}
+
+
+def candidates_sentence(verdict: dict[str, Any]) -> str:
+    """With --freeze auto: which recipes were judged and why this one (empty otherwise)."""
+    candidates = verdict.get("freeze_candidates")
+    if not candidates:
+        return ""
+    parts = [f"{RECIPE_NAMES.get(mode, mode)} {'accepted' if c['accepted'] else 'declined'} "
+             f"(mean IoU {c['mean_iou']['before']:.3f} -> {c['mean_iou']['after']:.3f})" for mode, c in candidates.items()]
+    tail = f"; the numbers above and the installed model are {RECIPE_NAMES.get(verdict['freeze'], verdict['freeze'])}'s" \
+        if verdict["accepted"] else ""
+    return " Two recipes were judged (which layers train): " + ", ".join(parts) + tail + "."
 
 
 def write_verdict(
@@ -122,6 +208,7 @@ def write_verdict(
         how = " Judged on one held-out split."
     if refit:
         how += f" The installed model was then trained on all {n_pairs} pairs."
+    how += candidates_sentence(verdict)
     protocol = {"folds": k, "refit": refit, "fold_train": fold_train, "pairs": n_pairs}
     config = CONFIGS[args.arch]
     extra: dict[str, Any] = {

@@ -25,6 +25,9 @@ FT_LR = 1e-4
 # between them kept the gains on the new domain and lost nothing on the old one (docs/training.md, "Measured")
 FT_INTERPOLATE = 0.5
 FT_WARMUP = 0.1
+# which layers train: "auto" cross-validates the decoder-only and the whole-network recipes and refits the better
+# accepted one (low-light shots gain most from the decoder alone, colour-mapped ones need the encoder)
+FT_FREEZE = "auto"
 FT_IMAGES_PER_PAIR = 8  # training images seen per pair (so steps grow with the data)...
 FT_MIN_IMAGES, FT_MAX_IMAGES = 32, 480  # ...within these bounds
 FT_AUGMENT = Augment(vflip=False, scale=(0.9, 1.3), colour=0.15)

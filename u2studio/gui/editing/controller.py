@@ -148,7 +148,10 @@ class EditController(QObject):
     def _notify(self, doc: ImageDocument) -> None:
         """Tell the file list that ``doc``'s state changed."""
         if doc in self.studio.documents:
-            self.studio.document_updated.emit(self.studio.documents.index(doc))
+            try:
+                self.studio.document_updated.emit(self.studio.documents.index(doc))
+            except RuntimeError:  # the window is closing: its undo stacks report "clean" after the controller is gone
+                return
 
     def _mask_changed(self, doc: ImageDocument, region: Region) -> None:
         session = self.sessions.get(id(doc))

@@ -8,7 +8,6 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from u2studio.core import malloc_policy
 from u2studio.gui.common import none_guard
 from u2studio.gui.shell.main_window import MainWindow
 from u2studio.gui.common.style import apply_theme
@@ -17,7 +16,6 @@ from u2studio.gui.common.style import apply_theme
 def application() -> QApplication:
     """The QApplication, created once with the studio's name and theme."""
     none_guard.install()  # PySide6 6.12 on Python 3.11 leaks a reference to None per void call
-    malloc_policy.apply()  # freed 24-MP arrays go back to the system (glibc kept them in fragmented arenas)
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])

@@ -81,16 +81,11 @@ class ViewOptions:
 
 
 def comparison_pair(doc: ImageDocument, compare: Compare) -> tuple[np.ndarray, np.ndarray] | None:
-    """(tested, reference) masks for ``compare``, or None when one of them is missing.
-
-    A prediction dropped under memory pressure counts as missing: it is being re-made off the UI thread, and the
-    metrics are scheduled again once the image is shown (re-making it here would stall the UI).
-    """
-    prediction = doc.prediction if doc.prediction_held else None
+    """(tested, reference) masks for ``compare``, or None when one of them is missing."""
     if compare is Compare.PRED_VS_MASK:
-        pair = (prediction, doc.mask)
+        pair = (doc.prediction, doc.mask)
     elif compare is Compare.PRED_VS_GT:
-        pair = (prediction, doc.gt)
+        pair = (doc.prediction, doc.gt)
     else:
         pair = (doc.mask, doc.gt)
     if pair[0] is None or pair[1] is None:

@@ -1,10 +1,8 @@
 """The studio's memory budget: decoded pixels of images not on screen are evicted, least recently shown first.
 
-What goes: the decoded photo (re-read from its file when the image is selected again), a mask that is
-exactly the model's base (re-derived from the prediction), and then the full-size prediction itself (re-made,
-byte for byte, from the model-size map the document keeps: ``PredictionSource``). What stays: the model-size
-map, and the prediction, mask and edit layer of any image with corrections or an edit session (they are the
-user's work and have no other copy).
+What goes: the decoded photo (re-read from its file when the image is selected again) and a mask that is
+exactly the model's base (re-derived from the prediction). What stays: the prediction, and the mask and edit
+layer of any image with corrections or an edit session (they are the user's work and have no other copy).
 The budget is a setting (QSettings ``memory_budget_mb``); ``U2STUDIO_MEMORY_MB`` overrides it. It also covers
 the holders registered with ``add_holder``: the canvas's pictures and their pyramids, and the presenter's cache of
 recently shown photos. Over budget, those caches are released first (their ``release``), then documents evicted.
@@ -20,7 +18,7 @@ from PySide6.QtCore import QSettings
 
 from u2studio.core.document import ImageDocument
 
-DEFAULT_BUDGET_MB = 1024  # with the runtime (~0.9 GB) and transient work, a 24-MP session stays near 3 GB
+DEFAULT_BUDGET_MB = 1536
 SETTING = "memory_budget_mb"
 ENV = "U2STUDIO_MEMORY_MB"
 DEFAULT_UNDO_MB = 512
@@ -40,7 +38,7 @@ def setting_mb(settings: QSettings | None, name: str, env: str, default: int) ->
 
 
 def budget_mb(settings: QSettings | None = None) -> int:
-    """The budget for documents' pixel arrays in MB (``U2STUDIO_MEMORY_MB``, the setting, else 1024)."""
+    """The budget for documents' pixel arrays in MB (``U2STUDIO_MEMORY_MB``, the setting, else 1536)."""
     return setting_mb(settings, SETTING, ENV, DEFAULT_BUDGET_MB)
 
 
@@ -113,7 +111,5 @@ class DocumentMemory:
         mask = doc.mask
         if mask is not None and not self.keeps_mask(doc) and doc.drop_derived_mask():
             freed += mask.nbytes
-        if not self.keeps_mask(doc):
-            freed += doc.drop_prediction()
         self.evictions += bool(freed)
         return freed

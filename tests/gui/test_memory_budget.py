@@ -79,7 +79,9 @@ def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, th
         c.select(index)
     assert docs[2].rgb is not None and docs[2].mask is not None  # the shown one stays
     assert all(d.rgb is None and d.mask is None for d in docs[:2])  # photo and derived mask both went
-    assert docs[0].prediction is not None  # the model's work stays
+    # the full-size prediction went too; its model-size map stays, to re-make the same bytes
+    assert not docs[0].prediction_held and docs[0].has_prediction and docs[0].status.value == "predicted"
+    assert docs[0].resident_bytes() == docs[0].prediction_source.nbytes + sum(s.nbytes for s in docs[0].sides)
     for index in (0, 1):
         c.select(index)
         doc = docs[index]
@@ -153,3 +155,42 @@ def test_the_budget_counts_the_canvas_pictures_and_releases_the_recent_photo_cac
     assert memory.held() == shown_bytes  # the picture on screen stays
     presenter.jobs.wait()
     qtbot.wait(20)
+
+
+@pytest.fixture
+def two_big(tmp_path: Path) -> list[Path]:
+    """Two 4000×3000 JPEGs: large enough to be decoded (and their predictions re-made) in the background."""
+    import cv2
+
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"big{i}.jpg"
+        cv2.imwrite(str(path), cv2.cvtColor(scene(4000, 3000, seed=11 + i)[0], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+def test_a_dropped_large_prediction_is_re_made_off_the_gui_thread_with_the_same_bytes(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core.prediction_source import PredictionSource
+
+    c = window.controller
+    arrived: dict[str, str] = {}
+    c.prediction_arrived.connect(lambda d: arrived.__setitem__(d.name, _digest(d.prediction)))
+    c.memory.budget_bytes = 1
+    window.open_paths([str(p) for p in two_big])
+    c.run_all()
+    qtbot.waitUntil(lambda: all(d.has_prediction and not d.running for d in c.documents), timeout=180_000)
+    first, second = c.documents
+    c.select(1)
+    qtbot.waitUntil(lambda: c.presenter.doc is second and window.canvas.layer_visible("base"), timeout=60_000)
+    assert first.rgb is None and first.mask is None and not first.prediction_held  # 12 MB of prediction went
+    seen: list[threading.Thread] = []
+    original = PredictionSource.enlarge
+    monkeypatch.setattr(PredictionSource, "enlarge", lambda self: (seen.append(threading.current_thread()), original(self))[1])
+    c.select(0)
+    qtbot.waitUntil(lambda: c.presenter.doc is first and window.canvas.layer_visible("base"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert _digest(first.prediction) == arrived[first.name]  # byte for byte what the model's result was
+    assert _digest(first.mask) == _digest(first.base())

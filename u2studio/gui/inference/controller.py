@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
+from u2studio.core.prediction_source import PredictionSource
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
 from u2studio.gui.common.background import BackgroundJobs
@@ -45,7 +46,7 @@ class DirectMaskHost:
         """Set the prediction directly."""
         if replace_edits and doc.edits is not None:
             doc.edits[:] = False
-        doc.set_prediction(result.mask, result.sides, result.side_names)
+        doc.set_prediction(result.mask, result.sides, result.side_names, source=result.source)
         doc.clean_label = None
 
     def apply_threshold(self, doc: ImageDocument, threshold: float | None) -> None:
@@ -163,7 +164,7 @@ class StudioController(QObject):
         doc = self.documents[index]
         self.current = index
         self.memory.touch(doc)
-        if doc.rgb is None and not (doc.error is not None and doc.prediction is None) and not _cheap(doc):
+        if doc.rgb is None and not (doc.error is not None and not doc.has_prediction) and not _cheap(doc):
             self.current_changed.emit(index)
             self._decode_in_background(doc)
             return
@@ -171,7 +172,7 @@ class StudioController(QObject):
         self._show(doc)
 
     def _show(self, doc: ImageDocument) -> None:
-        if doc.mask is None and doc.prediction is not None:
+        if doc.mask is None and doc.has_prediction:
             doc.rederive()  # its mask was the model's base and was evicted: derive it again
         if doc.threshold != self.presenter.options.threshold:
             self.presenter.options = replace(self.presenter.options, threshold=doc.threshold)
@@ -182,13 +183,22 @@ class StudioController(QObject):
         self.schedule_metrics()
 
     def _decode_in_background(self, doc: ImageDocument) -> None:
+        """Read the photo and, if its prediction was dropped, re-make it from its model-size map, off the UI thread."""
         from u2studio.core.imageio import load_image
 
         path = doc.path
-        self.jobs.submit("decode", lambda: load_image(path).rgb, lambda rgb: self._decoded(doc, rgb),
+        source = None if doc.prediction_held else doc.prediction_source
+
+        def work() -> tuple[np.ndarray, np.ndarray | None]:
+            return load_image(path).rgb, None if source is None else source.enlarge()
+
+        self.jobs.submit("decode", work, lambda out: self._decoded(doc, *out, source),
                          lambda message: self._decode_failed(doc, message))
 
-    def _decoded(self, doc: ImageDocument, rgb: np.ndarray) -> None:
+    def _decoded(self, doc: ImageDocument, rgb: np.ndarray, prediction: np.ndarray | None = None,
+                 source: PredictionSource | None = None) -> None:
+        if prediction is not None and source is not None:
+            doc.restore_prediction(prediction, source)  # dropped again if stale (a new result came meanwhile)
         if doc is not self.doc:
             return  # another image was chosen meanwhile
         if doc.rgb is None:
@@ -212,7 +222,7 @@ class StudioController(QObject):
         """Read the image of ``doc`` once; a failure is reported and marks it failed."""
         if doc.rgb is not None:
             return True
-        if doc.error is not None and doc.prediction is None:
+        if doc.error is not None and not doc.has_prediction:
             return False
         from u2studio.core.imageio import ImageLoadError, load_image
 

@@ -1,8 +1,10 @@
 """The studio's memory budget: decoded pixels of images not on screen are evicted, least recently shown first.
 
-What goes: the decoded photo (re-read from its file when the image is selected again) and a mask that is
-exactly the model's base (re-derived from the prediction). What stays: the prediction, and the mask and edit
-layer of any image with corrections or an edit session (they are the user's work and have no other copy).
+What goes: the decoded photo (re-read from its file when the image is selected again), a mask that is
+exactly the model's base (re-derived from the prediction), and then the full-size prediction itself (re-made,
+byte for byte, from the model-size map the document keeps: ``PredictionSource``). What stays: the model-size
+map, and the prediction, mask and edit layer of any image with corrections or an edit session (they are the
+user's work and have no other copy).
 The budget is a setting (QSettings ``memory_budget_mb``); ``U2STUDIO_MEMORY_MB`` overrides it. It also covers
 the holders registered with ``add_holder``: the canvas's pictures and their pyramids, and the presenter's cache of
 recently shown photos. Over budget, those caches are released first (their ``release``), then documents evicted.
@@ -111,5 +113,7 @@ class DocumentMemory:
         mask = doc.mask
         if mask is not None and not self.keeps_mask(doc) and doc.drop_derived_mask():
             freed += mask.nbytes
+        if not self.keeps_mask(doc):
+            freed += doc.drop_prediction()
         self.evictions += bool(freed)
         return freed

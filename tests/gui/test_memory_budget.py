@@ -43,6 +43,17 @@ def test_results_arrive_compact_side_outputs_at_model_size(window, qtbot, three_
     assert sum(s.nbytes for s in doc.sides) == 7 * 320 * 320
 
 
+def test_a_result_for_an_image_off_screen_derives_its_mask_only_when_shown(window, qtbot, three_images) -> None:  # noqa: ANN001
+    """No 24-MP pass on the UI thread for a result nobody looks at yet; showing it gives the model's base."""
+    c = window.controller
+    docs = _run_all(window, qtbot, three_images)
+    assert docs[0].mask is not None  # on screen: derived at once
+    assert docs[1].mask is None and docs[2].mask is None and docs[1].status.value == "predicted"
+    c.select(2)
+    assert docs[2].mask is not None and np.array_equal(docs[2].mask, docs[2].base())
+    assert not window.canvas.layer_image("overlay").isNull()
+
+
 def test_the_side_view_stretches_the_model_size_map_over_the_image(window, qtbot, three_images) -> None:  # noqa: ANN001
     from u2studio.gui.canvas.view_options import ViewMode
 

@@ -224,12 +224,13 @@ class ImageDocument:
 
     def set_prediction(
         self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: Any = ...,
-        source: PredictionSource | None = None,
+        source: PredictionSource | None = None, *, derive: bool = True,
     ) -> None:
         """Store a model result; the mask follows it wherever the user has not corrected it.
 
         ``threshold`` (if given) sets this image's threshold first (None: soft). ``source``, when the prediction
         is ``source.enlarge()``, lets memory pressure drop the full-size copy and re-make it later.
+        ``derive=False`` leaves an absent mask absent (an image off screen: it is derived when shown).
         """
         self._check_shape(prediction, "prediction")
         if threshold is not ...:
@@ -239,7 +240,8 @@ class ImageDocument:
         self.sides = sides
         self.side_names = side_names
         self.error = None
-        self.rederive()
+        if derive or self.mask is not None or self.edits is not None:
+            self.rederive()
 
     def set_threshold(self, threshold: float | None) -> None:
         """This image's threshold (None: soft); uncorrected pixels follow it, corrections stay."""

@@ -305,7 +305,13 @@ class StudioController(QObject):
         doc.running = False
         replace_edits = result.doc_key in self._replace_on_result
         self._replace_on_result.discard(result.doc_key)
-        self.mask_host.apply_prediction(doc, result, replace_edits)
+        if doc is not self.doc and doc.mask is None and doc.edits is None:
+            # off screen, no mask made yet (or evicted), nothing corrected: the mask is derived when shown,
+            # so a 24-MP result costs the UI thread no full pass now (no edit session exists without a mask)
+            doc.set_prediction(result.mask, result.sides, result.side_names, source=result.source, derive=False)
+            doc.clean_label = None
+        else:
+            self.mask_host.apply_prediction(doc, result, replace_edits)
         self._updated(doc)
         self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)

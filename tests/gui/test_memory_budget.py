@@ -205,3 +205,24 @@ def test_a_dropped_large_prediction_is_re_made_off_the_gui_thread_with_the_same_
     assert seen and all(t is not threading.main_thread() for t in seen)
     assert _digest(first.prediction) == arrived[first.name]  # byte for byte what the model's result was
     assert _digest(first.mask) == _digest(first.base())
+
+
+def test_showing_a_decoded_large_image_derives_its_mask_off_the_gui_thread(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    """A result that arrived off screen left the photo decoded and no mask: the mask is derived on a pool thread."""
+    import threading
+
+    from u2studio.gui.inference import doc_loader
+
+    c = window.controller
+    window.open_paths([str(p) for p in two_big])
+    c.run_all()
+    qtbot.waitUntil(lambda: all(d.has_prediction and not d.running for d in c.documents), timeout=180_000)
+    second = c.documents[1]
+    assert second.rgb is not None and second.mask is None  # read by the worker; its mask waits until shown
+    seen: list[threading.Thread] = []
+    original = doc_loader.mask_from_prediction
+    monkeypatch.setattr(doc_loader, "mask_from_prediction", lambda *a: (seen.append(threading.current_thread()), original(*a))[1])
+    c.select(1)
+    qtbot.waitUntil(lambda: c.presenter.doc is second and window.canvas.layer_visible("base"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert second.mask is not None and np.array_equal(second.mask, second.base())

@@ -209,6 +209,15 @@ class ImageDocument:
             np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=~self.edits[y0:y1, x0:x1])
         self.mask_changed(box, edited=False)
 
+    def adopt_base(self, base: np.ndarray, prediction: np.ndarray, threshold: float | None) -> bool:
+        """Take a mask derived elsewhere (off the UI thread) from ``prediction`` at ``threshold``, if the document
+        still has no mask, no edit layer, that very prediction and that threshold; returns whether it did."""
+        if self.mask is not None or self.edits is not None or self._prediction is not prediction or self.threshold != threshold:
+            return False
+        self.mask = base
+        self.mask_changed(None, edited=False)
+        return True
+
     def drop_derived_mask(self) -> bool:
         """Forget the mask when it is exactly the base (no edit layer): it is re-derived on next use. Returns whether."""
         if self.mask is None or self.edits is not None or not self.has_prediction:

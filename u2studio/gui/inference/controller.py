@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
-from u2studio.core.prediction_source import PredictionSource
+from u2studio.gui.inference.doc_loader import Loaded, install, load_job, needs_load
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
 from u2studio.gui.common.background import BackgroundJobs
@@ -164,9 +164,9 @@ class StudioController(QObject):
         doc = self.documents[index]
         self.current = index
         self.memory.touch(doc)
-        if doc.rgb is None and not (doc.error is not None and not doc.has_prediction) and not _cheap(doc):
+        if needs_load(doc) and not (doc.error is not None and not doc.has_prediction) and not _cheap(doc):
             self.current_changed.emit(index)
-            self._decode_in_background(doc)
+            self._load_in_background(doc)
             return
         self.ensure_loaded(doc)
         self._show(doc)
@@ -182,27 +182,17 @@ class StudioController(QObject):
         self.memory.enforce(self.documents, doc)
         self.schedule_metrics()
 
-    def _decode_in_background(self, doc: ImageDocument) -> None:
-        """Read the photo and, if its prediction was dropped, re-make it from its model-size map, off the UI thread."""
-        from u2studio.core.imageio import load_image
-
-        path = doc.path
-        source = None if doc.prediction_held else doc.prediction_source
-
-        def work() -> tuple[np.ndarray, np.ndarray | None]:
-            return load_image(path).rgb, None if source is None else source.enlarge()
-
-        self.jobs.submit("decode", work, lambda out: self._decoded(doc, *out, source),
+    def _load_in_background(self, doc: ImageDocument) -> None:
+        """Decode the photo, re-make a dropped prediction and derive the mask, off the UI thread (``doc_loader``)."""
+        self.jobs.submit("decode", load_job(doc), lambda loaded: self._loaded(doc, loaded),
                          lambda message: self._decode_failed(doc, message))
 
-    def _decoded(self, doc: ImageDocument, rgb: np.ndarray, prediction: np.ndarray | None = None,
-                 source: PredictionSource | None = None) -> None:
-        if prediction is not None and source is not None:
-            doc.restore_prediction(prediction, source)  # dropped again if stale (a new result came meanwhile)
+    def _loaded(self, doc: ImageDocument, loaded: Loaded) -> None:
         if doc is not self.doc:
-            return  # another image was chosen meanwhile
-        if doc.rgb is None:
-            doc.rgb = rgb
+            if loaded.source is not None and loaded.prediction is not None:
+                doc.restore_prediction(loaded.prediction, loaded.source)
+            return  # another image was chosen meanwhile: its pixels are not kept
+        install(doc, loaded)
         self._updated(doc)
         self._show(doc)
 

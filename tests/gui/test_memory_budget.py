@@ -226,3 +226,22 @@ def test_showing_a_decoded_large_image_derives_its_mask_off_the_gui_thread(windo
     qtbot.waitUntil(lambda: c.presenter.doc is second and window.canvas.layer_visible("base"), timeout=60_000)
     assert seen and all(t is not threading.main_thread() for t in seen)
     assert second.mask is not None and np.array_equal(second.mask, second.base())
+
+
+def test_the_first_result_of_a_large_photo_on_screen_derives_its_mask_off_the_gui_thread(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.gui.inference import doc_loader
+
+    c = window.controller
+    seen: list[threading.Thread] = []
+    original = doc_loader.mask_from_prediction
+    monkeypatch.setattr(doc_loader, "mask_from_prediction", lambda *a: (seen.append(threading.current_thread()), original(*a))[1])
+    window.open_paths([str(two_big[0])])
+    doc = c.doc
+    qtbot.waitUntil(lambda: doc.rgb is not None, timeout=60_000)
+    with qtbot.waitSignal(c.client.result, timeout=120_000):
+        c.run_current()
+    qtbot.waitUntil(lambda: doc.mask is not None and window.canvas.layer_visible("overlay"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert np.array_equal(doc.mask, doc.base()) and doc.status.value == "predicted"

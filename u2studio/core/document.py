@@ -197,15 +197,16 @@ class ImageDocument:
         Without an edit layer (nothing corrected yet) the region simply becomes the base; the layer costs
         memory only once editing starts.
         """
+        fresh = self.mask is None  # made from the base just now: no second full pass
         self._ensure_mask()
         assert self.mask is not None
         box = self.full_region() if region is None else clip_region(region, self.full_region())
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             return
-        if self.edits is None:
+        if not fresh and self.edits is None:
             self.mask[y0:y1, x0:x1] = self.base(box)
-        else:
+        elif not fresh:
             np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=~self.edits[y0:y1, x0:x1])
         self.mask_changed(box, edited=False)
 

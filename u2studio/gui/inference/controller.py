@@ -295,11 +295,15 @@ class StudioController(QObject):
         doc.running = False
         replace_edits = result.doc_key in self._replace_on_result
         self._replace_on_result.discard(result.doc_key)
-        if doc is not self.doc and doc.mask is None and doc.edits is None:
-            # off screen, no mask made yet (or evicted), nothing corrected: the mask is derived when shown,
-            # so a 24-MP result costs the UI thread no full pass now (no edit session exists without a mask)
+        if doc.mask is None and doc.edits is None:
+            # no mask made yet (or evicted), nothing corrected, so no edit session: the mask is derived on a pool
+            # thread, now if the image is on screen, else when it is shown (a 24-MP pass costs the UI thread nothing)
             doc.set_prediction(result.mask, result.sides, result.side_names, source=result.source, derive=False)
             doc.clean_label = None
+            if doc is self.doc and not _cheap(doc):
+                self._load_in_background(doc)
+            elif doc is self.doc:
+                doc.rederive()
         else:
             self.mask_host.apply_prediction(doc, result, replace_edits)
         self._updated(doc)

@@ -192,9 +192,15 @@ class StudioController(QObject):
             if loaded.source is not None and loaded.prediction is not None:
                 doc.restore_prediction(loaded.prediction, loaded.source)
             return  # another image was chosen meanwhile: its pixels are not kept
+        on_screen = self.presenter.doc is doc and doc.rgb is not None  # a result's mask: the views follow mask_changed
         install(doc, loaded)
         self._updated(doc)
-        self._show(doc)
+        if on_screen:
+            if doc.mask is None and doc.has_prediction:
+                doc.rederive()  # the threshold changed meanwhile: derive it here after all
+            self.schedule_metrics()
+        else:
+            self._show(doc)
 
     def _decode_failed(self, doc: ImageDocument, message: str) -> None:
         doc.error = message.split(": ", 1)[-1]

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 
-from session_probes import Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, mask_hash, now_ms, pump, wavy
+from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, now_ms,
+                            pump, wavy)
 
 STROKE_MS = 1300.0  # the issue's stroke: about 1.3 s
 BRUSH_SCREEN_PX = 50.0
@@ -21,7 +22,7 @@ BRUSH_SCREEN_PX = 50.0
 class Session:
     """Drives one MainWindow through the whole session and keeps the numbers."""
 
-    def __init__(self, paths: list[str], work: Path, model: str, rss_abort_mb: float) -> None:
+    def __init__(self, paths: list[str], work: Path, model: str, rss_abort_mb: float, stacks: bool = False) -> None:
         from u2studio.gui.app import create_window
 
         self.paths = paths
@@ -46,6 +47,9 @@ class Session:
         self.controller.prediction_arrived.connect(self._arrived)
         self.rss.start()
         self.beat.start()
+        self.stacks = StallStacks(self.beat) if stacks else None
+        if self.stacks is not None:
+            self.stacks.start()
         pump(None, 1.0)
 
     def _arrived(self, doc) -> None:  # noqa: ANN001
@@ -67,6 +71,8 @@ class Session:
              timeout_s: float = 120.0, settle_s: float = 0.25) -> float:
         """Run ``action`` inside the event loop, wait for ``until``, and record time and the worst stall."""
         self.beat.reset()
+        if self.stacks is not None:
+            self.stacks.label = name
         begin = now_ms()
         done = [0.0]
 
@@ -210,7 +216,10 @@ class Session:
             target = out / f"{kind}.png"
             QFileDialog.getSaveFileName = lambda *a, t=target, **k: (str(t), "PNG (*.png)")  # type: ignore[method-assign]
             self.step(f"save {kind}", w.actions_[f"save_{kind}"].trigger, lambda t=target: t.exists(), 60.0, 0.5)
-        self.step("copy cutout", w.actions_["copy_cutout"].trigger, None, 1.0, 1.0)
+        copied: list[bytes] = []
+        self.controller.cutout_copied.connect(copied.append)
+        # the cutout is rendered and encoded off the UI thread: the step ends when the clipboard has it
+        self.step("copy cutout", w.actions_["copy_cutout"].trigger, lambda: bool(copied), 60.0, 0.3)
         self.paste_elsewhere()
         self.stroke("refine edge, 100 %", 1.0, self.boundary_run())
         self.canvas.fit()
@@ -249,6 +258,9 @@ class Session:
     # ----- results ----------------------------------------------------------------------
     def report(self) -> None:
         """The per-step table and the summary line."""
+        if self.stacks is not None:
+            self.stacks.stop()
+            self.stacks.report()
         print(f"{'step':<40} {'done ms':>9} {'stall ms':>9} {'RSS MB':>8}")
         for name, elapsed, stall, rss in self.rows:
             print(f"{name:<40} {elapsed:9.0f} {stall:9.0f} {rss:8.0f}")

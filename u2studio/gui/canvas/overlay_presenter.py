@@ -24,6 +24,7 @@ from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
 from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
 from u2studio.gui.canvas.brush_path import PATCHED, BrushPath
 from u2studio.gui.canvas.deferred_repaint import DeferredRepaint
+from u2studio.gui.canvas.drawable import drawable
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.canvas.recent_photos import RecentPhotos
 from u2studio.gui.common.background import BackgroundJobs
@@ -35,11 +36,16 @@ PREVIEW_SIDE = 2048  # a large photo not kept drawable is shown at once this big
 
 
 def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
-    """A picture in the canvas's drawing format and its first reduced levels (built on a pool thread: QImage
-    is safe off the GUI thread), so neither its arrival nor the first paint at fit makes them."""
-    convert = rgba_to_qimage if rgba_or_rgb.shape[2] == 4 else rgb_to_qimage
-    image = convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
-    return image, pyramid(image, lines, levels)
+    """A picture in the canvas's drawing format and its first reduced levels, built on a pool thread without holding
+    the GIL (``drawable``), so neither its arrival nor the first paint at fit makes them."""
+    return drawable(rgba_or_rgb, lines, levels)
+
+
+def _replayed(live: LiveRelaxed, regions: list[Region]) -> LiveRelaxed:
+    """``live`` brought up to date with the mask edited in ``regions`` (on a pool thread: it is not shown yet)."""
+    for region in regions:
+        live.update(region)
+    return live
 
 
 def _same_picture(pending: Hashable, key: Hashable) -> bool:
@@ -197,10 +203,13 @@ class OverlayPresenter(BrushPath):
         """The incremental relaxed comparison, built off the UI thread: replay the edits made meanwhile, then show it."""
         if self._live_pending != key or self.doc is None or not live.matches(self.doc, self.options.compare, self.options.rho):
             return
+        if self._live_dirty:
+            regions, self._live_dirty = self._live_dirty, []
+            if self._large():  # a stroke's worth of dabs costs the UI thread ~0.1-0.3 s: replay off it, then look again
+                self.jobs.submit("live", lambda: _replayed(live, regions), lambda done: self._live_arrived(key, done))
+                return
+            _replayed(live, regions)
         self._live_pending = None
-        for region in self._live_dirty:
-            live.update(region)
-        self._live_dirty = []
         self.live = live
         self._keys.pop("relaxed", None)
         self.refresh()
@@ -239,7 +248,12 @@ class OverlayPresenter(BrushPath):
         if self.deferred.pending(layer) and doc is not None:
             self._bump(doc, layer, current=False)  # the stale tiles (edits made meanwhile) bring it up to date
         dirty = self._dirty.pop(layer, [])
-        if dirty and doc is not None:
+        if dirty and doc is not None and doc.mask is not None and self._large():
+            # what was edited while the picture was built: repainted in tiles a few milliseconds at a time
+            bounds = (doc.mask.shape[1], doc.mask.shape[0])
+            for region in dirty:
+                self.deferred.add(layer, region, bounds)
+        elif dirty and doc is not None:
             box = (min(r[0] for r in dirty), min(r[1] for r in dirty), max(r[2] for r in dirty), max(r[3] for r in dirty))
             self._repaint(layer, box)
         self.refresh()

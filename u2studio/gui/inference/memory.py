@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSettings
 
+from u2studio.core import heap
 from u2studio.core.document import ImageDocument
 
 DEFAULT_BUDGET_MB = 1536
@@ -83,7 +84,16 @@ class DocumentMemory:
         return sum(d.resident_bytes() for d in docs)
 
     def enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
-        """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed."""
+        """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed.
+
+        Whatever was freed is handed back to the system off the UI thread (``core.heap``), so the process's
+        resident memory follows the budget."""
+        freed = self._enforce(docs, shown)
+        if freed:
+            heap.trim_soon()
+        return freed
+
+    def _enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
         total = self.used(docs) + self.held()
         if total <= self.budget_bytes:
             return 0

@@ -34,6 +34,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rss-abort-mb", type=float, default=14000.0,
                         help="stop early (and report it) when resident memory passes this (the machine is shared)")
     parser.add_argument("--work", type=Path, help="folder for copies and outputs (default: a temporary one)")
+    parser.add_argument("--stacks", action="store_true",
+                        help="also sample the GUI thread's stack during stalls and print where the loop stalled")
     return parser.parse_args()
 
 
@@ -65,7 +67,7 @@ def main() -> int:
     paths = prepare(args, work)
     from session_steps import Session
 
-    session = Session(paths, work, args.model, args.rss_abort_mb)
+    session = Session(paths, work, args.model, args.rss_abort_mb, stacks=args.stacks)
     try:
         session.run()
     finally:

@@ -229,3 +229,65 @@ class Pointer(QObject):
             self._timer.stop()
             self._post(QEvent.Type.MouseButtonRelease, self.position(elapsed), t)
             self.done = True
+
+
+class StallStacks(threading.Thread):
+    """``--stacks``: while the heartbeat is late by more than ``after_ms``, sample the GUI thread's Python stack
+    every 5 ms; ``report`` prints the code that stalled the event loop longest (each sample ≈ 5 ms of stall).
+
+    It reads ``sys._current_frames()``, so it sees Python frames only (a long C++ paint shows as the Python call
+    that entered it); a stall in code that holds the GIL delays the sample but does not hide it.
+    """
+
+    def __init__(self, beat: Heartbeat, after_ms: float = 40.0, depth: int = 5) -> None:
+        super().__init__(daemon=True, name="stall-stacks")
+        self.beat, self.after_ms, self.depth = beat, after_ms, depth
+        self.main_id = threading.main_thread().ident
+        self.samples: dict[str, int] = {}
+        self.label = ""
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Sample until stopped."""
+        import sys
+        import traceback
+
+        while not self._stop.wait(0.005):
+            if now_ms() - self.beat._last - HEARTBEAT_MS < self.after_ms:
+                continue
+            everyone = sys._current_frames()
+            frame = everyone.get(self.main_id)
+            if frame is None:
+                continue
+            frames = [f for f in traceback.extract_stack(frame) if "site-packages" not in f.filename
+                      and "/bench/" not in f.filename][-self.depth:]
+            key = f"[{self.label}] " + " <- ".join(f"{Path_name(f.filename)}:{f.lineno} {f.name}" for f in reversed(frames))
+            others = []  # what the other threads run meanwhile (one holding the GIL in a long call stalls the GUI too)
+            for ident, other in everyone.items():
+                if ident in (self.main_id, threading.get_ident()):
+                    continue
+                mine = [f for f in traceback.extract_stack(other) if "/u2studio/" in f.filename or "/training/" in f.filename]
+                if mine:
+                    others.append(f"{Path_name(mine[-1].filename)}:{mine[-1].lineno} {mine[-1].name}")
+            if others:
+                key += "   || " + "; ".join(sorted(others))
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def stop(self) -> None:
+        """End sampling."""
+        self._stop.set()
+
+    def report(self, top: int = 25) -> None:
+        """The stacks seen most often while the loop stalled."""
+        print(f"  stall stacks (GUI thread, sampled every 5 ms while the loop was over {self.after_ms:.0f} ms late):")
+        for key, count in sorted(self.samples.items(), key=lambda kv: -kv[1])[:top]:
+            print(f"  {count * 5:6d} ms  {key}")
+
+
+def Path_name(filename: str) -> str:  # noqa: N802
+    """``u2studio/gui/x.py`` from an absolute path (the last three parts elsewhere)."""
+    parts = filename.replace("\\", "/").split("/")
+    for anchor in ("u2studio", "training"):
+        if anchor in parts:
+            return "/".join(parts[parts.index(anchor):])
+    return "/".join(parts[-3:])

@@ -5,13 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 
-from session_probes import Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, mask_hash, now_ms, pump, wavy
+from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, now_ms,
+                            pump, wavy)
 
 STROKE_MS = 1300.0  # the issue's stroke: about 1.3 s
 BRUSH_SCREEN_PX = 50.0
@@ -20,7 +22,7 @@ BRUSH_SCREEN_PX = 50.0
 class Session:
     """Drives one MainWindow through the whole session and keeps the numbers."""
 
-    def __init__(self, paths: list[str], work: Path, model: str, rss_abort_mb: float) -> None:
+    def __init__(self, paths: list[str], work: Path, model: str, rss_abort_mb: float, stacks: bool = False) -> None:
         from u2studio.gui.app import create_window
 
         self.paths = paths
@@ -35,21 +37,42 @@ class Session:
         self.probe = PaintProbe(self.canvas)
         self.rows: list[tuple[str, float, float, float]] = []  # step, ms until done, worst stall ms, RSS MB
         self.brush: dict[str, list[float]] = {}
-        self.switch_warm: list[float] = []
-        self.switch_cold: list[float] = []
-        self.expected: dict[str, str] = {}
+        self.switch_warm: list[float] = []  # to an image whose photo is still decoded in memory
+        self.switch_cold: list[float] = []  # to an image never shown yet
+        self.switch_evicted: list[float] = []  # to an image shown before whose photo the memory budget evicted
+        self.expected: dict[str, str | Future] = {}
         self.revisit_ok = False
         self.aborted = ""
-        self.controller.prediction_arrived.connect(lambda d: self.expected.__setitem__(str(d.path), mask_hash(d.mask)))
+        self.hashing = ThreadPoolExecutor(1)  # an image off screen gets no mask until shown: hash its base off the loop
+        self.controller.prediction_arrived.connect(self._arrived)
         self.rss.start()
         self.beat.start()
+        self.stacks = StallStacks(self.beat) if stacks else None
+        if self.stacks is not None:
+            self.stacks.start()
         pump(None, 1.0)
+
+    def _arrived(self, doc) -> None:  # noqa: ANN001
+        """Remember the hash of the mask an arriving result gives (its derived base when no mask is made yet)."""
+        if doc.mask is not None:
+            self.expected[str(doc.path)] = mask_hash(doc.mask)
+            return
+        from u2studio.core.document import mask_from_prediction
+
+        prediction, threshold = doc.prediction, doc.threshold  # held at arrival; replaced, never changed in place
+        self.expected[str(doc.path)] = self.hashing.submit(lambda: mask_hash(mask_from_prediction(prediction, threshold)))
+
+    def _expected(self, doc) -> str | None:  # noqa: ANN001
+        value = self.expected.get(str(doc.path))
+        return value.result() if isinstance(value, Future) else value
 
     # ----- helpers ------------------------------------------------------------------------
     def step(self, name: str, action: Callable[[], object], until: Callable[[], bool] | None = None,
              timeout_s: float = 120.0, settle_s: float = 0.25) -> float:
         """Run ``action`` inside the event loop, wait for ``until``, and record time and the worst stall."""
         self.beat.reset()
+        if self.stacks is not None:
+            self.stacks.label = name
         begin = now_ms()
         done = [0.0]
 
@@ -76,19 +99,32 @@ class Session:
         return self.canvas.layer_image("base").cacheKey()
 
     def select(self, index: int, bucket: list[float]) -> None:
-        """Switch to image ``index`` and time it until the paint that shows it."""
+        """Switch to image ``index`` and time it until the paint that shows it.
+
+        A switch meant as warm counts as one to an evicted image when the photo is no longer decoded.
+        """
         doc = self.controller.documents[index]
+        if bucket is self.switch_warm and doc.rgb is None:
+            bucket = self.switch_evicted
         old = self._base_key()
-        shown = [False]
+        began, shown = [0.0], [0.0]  # when the selection was made, and the end of the paint that showed it
 
         def on_paint() -> None:
             presenter = self.controller.presenter
-            if presenter.doc is doc and self.canvas.layer_visible("base") and self._base_key() != old:
-                shown[0] = True
+            if not shown[0] and presenter.doc is doc and self.canvas.layer_visible("base") and self._base_key() != old:
+                shown[0] = now_ms()
+
+        def action() -> None:
+            began[0] = now_ms()
+            self.controller.select(index)
 
         self.probe.on_paint = on_paint
-        bucket.append(self.step(f"switch to {index}", lambda: self.controller.select(index), lambda: shown[0], 30.0, 0.1))
+        self.step(f"switch to {index}", action, lambda: bool(shown[0]), 30.0, 0.1)
         self.probe.on_paint = None
+        elapsed = shown[0] - began[0] if shown[0] else float("nan")
+        name, _, stall, rss = self.rows[-1]
+        self.rows[-1] = (name, elapsed, stall, rss)  # the paint's own time, not the loop's next check
+        bucket.append(elapsed)
 
     def stroke(self, label: str, zoom: float | None, refine_path: np.ndarray | None = None) -> None:
         """One brush stroke (or a refine drag along ``refine_path``, image coordinates) from synthetic mouse events."""
@@ -180,7 +216,10 @@ class Session:
             target = out / f"{kind}.png"
             QFileDialog.getSaveFileName = lambda *a, t=target, **k: (str(t), "PNG (*.png)")  # type: ignore[method-assign]
             self.step(f"save {kind}", w.actions_[f"save_{kind}"].trigger, lambda t=target: t.exists(), 60.0, 0.5)
-        self.step("copy cutout", w.actions_["copy_cutout"].trigger, None, 1.0, 1.0)
+        copied: list[bytes] = []
+        self.controller.cutout_copied.connect(copied.append)
+        # the cutout is rendered and encoded off the UI thread: the step ends when the clipboard has it
+        self.step("copy cutout", w.actions_["copy_cutout"].trigger, lambda: bool(copied), 60.0, 0.3)
         self.paste_elsewhere()
         self.stroke("refine edge, 100 %", 1.0, self.boundary_run())
         self.canvas.fit()
@@ -212,13 +251,16 @@ class Session:
         ok = True
         for index, doc in enumerate(self.controller.documents):
             if index != self.controller.current:
-                self.select(index, [])
-            ok = ok and mask_hash(doc.mask) == self.expected.get(str(doc.path))
+                self.select(index, self.switch_warm)
+            ok = ok and mask_hash(doc.mask) == self._expected(doc)
         self.revisit_ok = ok and len(self.expected) == len(self.controller.documents)
 
     # ----- results ----------------------------------------------------------------------
     def report(self) -> None:
         """The per-step table and the summary line."""
+        if self.stacks is not None:
+            self.stacks.stop()
+            self.stacks.report()
         print(f"{'step':<40} {'done ms':>9} {'stall ms':>9} {'RSS MB':>8}")
         for name, elapsed, stall, rss in self.rows:
             print(f"{name:<40} {elapsed:9.0f} {stall:9.0f} {rss:8.0f}")
@@ -229,8 +271,10 @@ class Session:
                 arr = np.array(values)
                 print(f"  {label:<34} n={len(arr):3d} p50 {np.percentile(arr, 50):6.1f}  p95 {np.percentile(arr, 95):6.1f}"
                       f"  max {arr.max():6.1f} ms")
-        if self.switch_cold:
-            print(f"  switch to a not-yet-shown image: max {max(self.switch_cold):.0f} ms")
+        for what, values in (("a not-yet-shown image", self.switch_cold), ("an evicted image (decoded again)", self.switch_evicted),
+                             ("a decoded image (switch_ms)", self.switch_warm)):
+            if values:
+                print(f"  switch to {what}: n={len(values)} median {np.median(values):.0f} max {max(values):.0f} ms")
         if self.aborted:
             print(f"  STOPPED EARLY: {self.aborted}")
         brush = np.array(everything) if everything else np.array([float("nan")])

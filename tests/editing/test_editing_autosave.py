@@ -57,7 +57,7 @@ def test_flush_recover_and_clean(tmp_path: Path) -> None:
         assert np.array_equal(recover(find_recoverable()[0]), editor.mask)
         assert len(list(session.folder.glob("mask-*.png"))) == 1  # older masks are removed
         saver.mark_clean()
-        assert find_recoverable() == []
+        assert saver.wait_idle(30) and find_recoverable() == []
     finally:
         saver.close()
     image_path.write_bytes(b"changed on disk")
@@ -175,7 +175,8 @@ def test_a_failed_write_is_reported_kept_and_cleared_by_the_next_success(tmp_pat
         assert saver.flush() is None  # no exception reaches the caller
         assert saver.failing and isinstance(saver.last_error, OSError)
         assert errors and errors[-1] is saver.last_error
-        assert saver.mark_clean() is None and saver.failing  # the UI-thread path does not raise either
+        saver.mark_clean()  # the save path does not raise either: its failure is reported the same way
+        assert saver.wait_idle(30) and saver.failing
         stroke(editor, 50.0)
         saver.notify_changed()  # the background thread fails too, and keeps retrying
         deadline = time.monotonic() + 5
@@ -190,3 +191,43 @@ def test_a_failed_write_is_reported_kept_and_cleared_by_the_next_success(tmp_pat
         assert np.array_equal(recover(find_recoverable()[0]), editor.mask)
     finally:
         saver.close()
+
+
+def test_marking_clean_encodes_on_the_autosave_thread_and_keeps_later_edits_dirty(tmp_path: Path) -> None:
+    """The save path only copies the mask; the PNG is written by the autosave thread (a 24-MP encode froze the UI)."""
+    import threading
+
+    _, truth = scene(160, 120)
+    editor = MaskEditor(truth)
+    writers: list[tuple[str, bool]] = []
+    saver = Autosaver(tmp_path / "d.png", (160, 120), editor.snapshot, interval=60,
+                      on_saved=lambda s: writers.append((threading.current_thread().name, s.dirty)))
+    try:
+        stroke(editor, 40.0)
+        saved_mask = editor.mask.copy()
+        saver.mark_clean()
+        stroke(editor, 90.0)  # an edit right after saving, maybe before the thread wrote the clean state
+        assert saver.wait_idle(30)
+        assert writers and writers[0] == ("u2studio-autosave", False)
+        session = saver.flush()  # the later edit is still offered for recovery, and the clean write came first
+        assert session is not None and session.dirty and session.stroke_count == 2
+        assert np.array_equal(recover(find_recoverable()[0]), editor.mask)
+        assert not np.array_equal(saved_mask, editor.mask)
+    finally:
+        saver.close()
+
+
+def test_closing_while_a_clean_write_is_pending_finishes_it(tmp_path: Path) -> None:
+    """Quitting right after a save: close() waits for the queued encode, so the session says saved, with those pixels."""
+    from u2studio.core.editing.autosave import read_session
+
+    _, truth = scene(3000, 2000)
+    editor = MaskEditor(truth)
+    stroke(editor, 400.0)
+    saver = Autosaver(tmp_path / "e.png", (3000, 2000), editor.snapshot, interval=60)
+    saver.mark_clean()
+    saver.close()  # at once: the 6-MP encode is still queued or running
+    session = read_session(saver.folder)
+    assert not session.dirty and session.stroke_count == 1
+    assert np.array_equal(recover(session), editor.mask)
+    assert find_recoverable() == []

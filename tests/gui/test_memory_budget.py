@@ -43,6 +43,17 @@ def test_results_arrive_compact_side_outputs_at_model_size(window, qtbot, three_
     assert sum(s.nbytes for s in doc.sides) == 7 * 320 * 320
 
 
+def test_a_result_for_an_image_off_screen_derives_its_mask_only_when_shown(window, qtbot, three_images) -> None:  # noqa: ANN001
+    """No 24-MP pass on the UI thread for a result nobody looks at yet; showing it gives the model's base."""
+    c = window.controller
+    docs = _run_all(window, qtbot, three_images)
+    assert docs[0].mask is not None  # on screen: derived at once
+    assert docs[1].mask is None and docs[2].mask is None and docs[1].status.value == "predicted"
+    c.select(2)
+    assert docs[2].mask is not None and np.array_equal(docs[2].mask, docs[2].base())
+    assert not window.canvas.layer_image("overlay").isNull()
+
+
 def test_the_side_view_stretches_the_model_size_map_over_the_image(window, qtbot, three_images) -> None:  # noqa: ANN001
     from u2studio.gui.canvas.view_options import ViewMode
 
@@ -79,7 +90,9 @@ def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, th
         c.select(index)
     assert docs[2].rgb is not None and docs[2].mask is not None  # the shown one stays
     assert all(d.rgb is None and d.mask is None for d in docs[:2])  # photo and derived mask both went
-    assert docs[0].prediction is not None  # the model's work stays
+    # the full-size prediction went too; its model-size map stays, to re-make the same bytes
+    assert not docs[0].prediction_held and docs[0].has_prediction and docs[0].status.value == "predicted"
+    assert docs[0].resident_bytes() == docs[0].prediction_source.nbytes + sum(s.nbytes for s in docs[0].sides)
     for index in (0, 1):
         c.select(index)
         doc = docs[index]
@@ -153,3 +166,82 @@ def test_the_budget_counts_the_canvas_pictures_and_releases_the_recent_photo_cac
     assert memory.held() == shown_bytes  # the picture on screen stays
     presenter.jobs.wait()
     qtbot.wait(20)
+
+
+@pytest.fixture
+def two_big(tmp_path: Path) -> list[Path]:
+    """Two 4000×3000 JPEGs: large enough to be decoded (and their predictions re-made) in the background."""
+    import cv2
+
+    paths = []
+    for i in range(2):
+        path = tmp_path / f"big{i}.jpg"
+        cv2.imwrite(str(path), cv2.cvtColor(scene(4000, 3000, seed=11 + i)[0], cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+def test_a_dropped_large_prediction_is_re_made_off_the_gui_thread_with_the_same_bytes(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core.prediction_source import PredictionSource
+
+    c = window.controller
+    arrived: dict[str, str] = {}
+    c.prediction_arrived.connect(lambda d: arrived.__setitem__(d.name, _digest(d.prediction)))
+    c.memory.budget_bytes = 1
+    window.open_paths([str(p) for p in two_big])
+    c.run_all()
+    qtbot.waitUntil(lambda: all(d.has_prediction and not d.running for d in c.documents), timeout=180_000)
+    first, second = c.documents
+    c.select(1)
+    qtbot.waitUntil(lambda: c.presenter.doc is second and window.canvas.layer_visible("base"), timeout=60_000)
+    assert first.rgb is None and first.mask is None and not first.prediction_held  # 12 MB of prediction went
+    seen: list[threading.Thread] = []
+    original = PredictionSource.enlarge
+    monkeypatch.setattr(PredictionSource, "enlarge", lambda self: (seen.append(threading.current_thread()), original(self))[1])
+    c.select(0)
+    qtbot.waitUntil(lambda: c.presenter.doc is first and window.canvas.layer_visible("base"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert _digest(first.prediction) == arrived[first.name]  # byte for byte what the model's result was
+    assert _digest(first.mask) == _digest(first.base())
+
+
+def test_showing_a_decoded_large_image_derives_its_mask_off_the_gui_thread(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    """A result that arrived off screen left the photo decoded and no mask: the mask is derived on a pool thread."""
+    import threading
+
+    from u2studio.gui.inference import doc_loader
+
+    c = window.controller
+    window.open_paths([str(p) for p in two_big])
+    c.run_all()
+    qtbot.waitUntil(lambda: all(d.has_prediction and not d.running for d in c.documents), timeout=180_000)
+    second = c.documents[1]
+    assert second.rgb is not None and second.mask is None  # read by the worker; its mask waits until shown
+    seen: list[threading.Thread] = []
+    original = doc_loader.mask_from_prediction
+    monkeypatch.setattr(doc_loader, "mask_from_prediction", lambda *a: (seen.append(threading.current_thread()), original(*a))[1])
+    c.select(1)
+    qtbot.waitUntil(lambda: c.presenter.doc is second and window.canvas.layer_visible("base"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert second.mask is not None and np.array_equal(second.mask, second.base())
+
+
+def test_the_first_result_of_a_large_photo_on_screen_derives_its_mask_off_the_gui_thread(window, qtbot, two_big, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.gui.inference import doc_loader
+
+    c = window.controller
+    seen: list[threading.Thread] = []
+    original = doc_loader.mask_from_prediction
+    monkeypatch.setattr(doc_loader, "mask_from_prediction", lambda *a: (seen.append(threading.current_thread()), original(*a))[1])
+    window.open_paths([str(two_big[0])])
+    doc = c.doc
+    qtbot.waitUntil(lambda: doc.rgb is not None, timeout=60_000)
+    with qtbot.waitSignal(c.client.result, timeout=120_000):
+        c.run_current()
+    qtbot.waitUntil(lambda: doc.mask is not None and window.canvas.layer_visible("overlay"), timeout=60_000)
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert np.array_equal(doc.mask, doc.base()) and doc.status.value == "predicted"

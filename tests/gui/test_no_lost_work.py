@@ -127,7 +127,7 @@ def test_exporting_clears_the_close_prompt_and_the_autosave(window, qtbot, scene
         session.export_current()
     assert doc.status is DocStatus.EXPORTED
     assert window.editing.edits.unsaved() == []
-    assert find_recoverable() == []  # nothing to offer after a crash: it is exported
+    qtbot.waitUntil(lambda: find_recoverable() == [], timeout=30_000)  # nothing to offer after a crash: it is exported
     correct_box(window, (150, 100, 200, 150), 255)
     assert doc.status is DocStatus.EDITED and window.editing.edits.unsaved() == [doc]
     window.editing.edits.undo()  # back to exactly what was exported
@@ -141,3 +141,23 @@ def test_the_close_prompt_names_where_each_save_goes(window, qtbot, scene_files)
     correct_box(window, BOX, 0)
     text = prompt_text(window.editing.edits)
     assert f"scene.png → {doc.path.with_name('scene_mask.png')}" in text
+
+
+def test_saving_an_edited_mask_records_the_autosave_off_the_gui_thread(window, qtbot, scene_files, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """The save marks the autosave clean by copying the mask: the PNG encode of that record runs on the autosave thread."""
+    import threading
+
+    from u2studio.core.editing import autosave
+    from u2studio.core.editing.autosave import find_recoverable
+
+    doc = _predicted(window, qtbot, scene_files[0])
+    correct_box(window, BOX, 0)
+    window.editing.edits.flush_autosaves()
+    assert find_recoverable()
+    writers: list[threading.Thread] = []
+    original = autosave.save_png
+    monkeypatch.setattr(autosave, "save_png", lambda *a, **k: (writers.append(threading.current_thread()), original(*a, **k))[1])
+    window.controller.save_mask(tmp_path / "mask.png", background=True)
+    qtbot.waitUntil(lambda: doc.status is DocStatus.SAVED, timeout=30_000)
+    qtbot.waitUntil(lambda: find_recoverable() == [], timeout=30_000)
+    assert writers and all(t is not threading.main_thread() for t in writers)

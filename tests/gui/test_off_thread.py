@@ -131,11 +131,16 @@ def test_switching_back_to_a_photo_just_shown_puts_it_on_screen_at_once(window, 
     window.open_paths([str(p) for p in big_photos])
     first, second = c.documents
     base = lambda: window.canvas.layer_image("base").cacheKey()  # noqa: E731
-    qtbot.waitUntil(lambda: _shown(window, first), timeout=60_000)
+    qtbot.waitUntil(lambda: _shown(window, first) and not c.presenter.previewing, timeout=60_000)
     picture_of_first = base()
     c.select(1)
     qtbot.waitUntil(lambda: _shown(window, second) and base() != picture_of_first, timeout=60_000)
+    assert c.presenter.previewing  # on screen at once, as a reduced copy made on the spot
+    preview = window.canvas.layer_image("base")
+    assert max(preview.width(), preview.height()) <= 2048 and window.canvas.image_rect().width() == 4000
+    qtbot.waitUntil(lambda: not c.presenter.previewing, timeout=60_000)
     picture_of_second = base()
+    assert window.canvas.layer_image("base").width() == 4000  # then the full picture
     c.select(0)
     assert base() == picture_of_first  # no decode, no conversion: its drawable picture was kept
     c.select(1)

@@ -109,9 +109,10 @@ def test_run_all_reports_progress_and_predicts_every_image(window, qtbot, tmp_pa
         c.run_all()
     assert seen[-1] == (3, 3)
     assert all(d.status is DocStatus.PREDICTED for d in c.documents)
-    assert all(d.rgb is not None and d.mask.shape == d.rgb.shape[:2] for d in c.documents)
+    assert all(d.rgb is not None and d.prediction.shape == d.rgb.shape[:2] for d in c.documents)
     window.actions_["next"].trigger()
     assert c.current == 1
+    assert c.doc.mask is not None and c.doc.mask.shape == c.doc.rgb.shape[:2]  # derived when shown
 
 
 def test_a_worker_notice_such_as_a_cpu_fallback_becomes_a_warning_toast(window, qtbot) -> None:  # noqa: ANN001

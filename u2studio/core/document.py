@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from u2studio.core.binarize import prediction_foreground
+from u2studio.core.prediction_source import PredictionSource, compact_prediction
 
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1 and y1 exclusive)
 MaskListener = Callable[["ImageDocument", Region], None]
@@ -60,7 +61,6 @@ class ImageDocument:
 
     path: Path
     rgb: np.ndarray | None = None
-    prediction: np.ndarray | None = None  # uint8 H×W, round(p × 255) of the model's main output p in [0, 1]
     mask: np.ndarray | None = None  # uint8 H×W, the current (possibly edited) mask
     gt: np.ndarray | None = None  # uint8 H×W reference mask loaded by the user
     sides: tuple[np.ndarray, ...] = ()
@@ -77,6 +77,48 @@ class ImageDocument:
     edit_seconds: float = 0.0  # active editing time: gaps between edits, each capped at IDLE_CAP_S
     _listeners: list[MaskListener] = field(default_factory=list, repr=False, compare=False)
     change_shown: bool = field(default=False, repr=False, compare=False)  # see mask_changed(shown=...)
+    # the prediction: uint8 H×W round(p × 255) of the model's main output p; see the ``prediction`` property
+    _prediction: np.ndarray | None = field(default=None, repr=False, compare=False)
+    prediction_source: PredictionSource | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def prediction(self) -> np.ndarray | None:
+        """The stored prediction (uint8 H×W), re-made from ``prediction_source`` (the same bytes) if it was dropped."""
+        if self._prediction is None and self.prediction_source is not None:
+            self._prediction = self.prediction_source.enlarge()
+        return self._prediction
+
+    @prediction.setter
+    def prediction(self, value: np.ndarray | None) -> None:
+        """Set a prediction with no source to re-make it from (it is never dropped)."""
+        self._prediction = value
+        self.prediction_source = None
+
+    @property
+    def has_prediction(self) -> bool:
+        """Whether there is a prediction (held or re-makeable), without re-making it."""
+        return self._prediction is not None or self.prediction_source is not None
+
+    @property
+    def prediction_held(self) -> bool:
+        """Whether the full-size prediction is in memory now."""
+        return self._prediction is not None
+
+    def drop_prediction(self) -> int:
+        """Forget the full-size prediction when it can be re-made exactly and nothing else derives from it now
+        (no mask held, no edit layer); returns the bytes freed."""
+        if self._prediction is None or self.prediction_source is None or self.mask is not None or self.edits is not None:
+            return 0
+        freed = int(self._prediction.nbytes)
+        self._prediction = None
+        return freed
+
+    def restore_prediction(self, prediction: np.ndarray, source: PredictionSource) -> bool:
+        """Put back a prediction re-made off the UI thread, if it still belongs to this document's source."""
+        if self.prediction_source is not source or self._prediction is not None:
+            return False
+        self._prediction = prediction
+        return True
 
     @property
     def name(self) -> str:
@@ -86,7 +128,9 @@ class ImageDocument:
     @property
     def size(self) -> tuple[int, int] | None:
         """(width, height) once the image is loaded (or, while its pixels are evicted, from its prediction)."""
-        shaped = self.rgb if self.rgb is not None else self.prediction
+        shaped = self.rgb if self.rgb is not None else self._prediction
+        if shaped is None and self.prediction_source is not None:
+            return (self.prediction_source.width, self.prediction_source.height)
         return None if shaped is None else (shaped.shape[1], shaped.shape[0])
 
     def full_region(self) -> Region:
@@ -129,9 +173,10 @@ class ImageDocument:
     def base(self, region: Region | None = None) -> np.ndarray:
         """The model's mask at this image's threshold (zeros before a prediction), in ``region``."""
         x0, y0, x1, y1 = self.full_region() if region is None else region
-        if self.prediction is None:
+        prediction = self.prediction
+        if prediction is None:
             return np.zeros((y1 - y0, x1 - x0), np.uint8)
-        return mask_from_prediction(self.prediction[y0:y1, x0:x1], self.threshold)
+        return mask_from_prediction(prediction[y0:y1, x0:x1], self.threshold)
 
     def ensure_layers(self) -> None:
         """Create the mask (the base) and an empty edit layer when the image has none yet."""
@@ -152,45 +197,61 @@ class ImageDocument:
         Without an edit layer (nothing corrected yet) the region simply becomes the base; the layer costs
         memory only once editing starts.
         """
+        fresh = self.mask is None  # made from the base just now: no second full pass
         self._ensure_mask()
         assert self.mask is not None
         box = self.full_region() if region is None else clip_region(region, self.full_region())
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             return
-        if self.edits is None:
+        if not fresh and self.edits is None:
             self.mask[y0:y1, x0:x1] = self.base(box)
-        else:
+        elif not fresh:
             np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=~self.edits[y0:y1, x0:x1])
         self.mask_changed(box, edited=False)
 
+    def adopt_base(self, base: np.ndarray, prediction: np.ndarray, threshold: float | None) -> bool:
+        """Take a mask derived elsewhere (off the UI thread) from ``prediction`` at ``threshold``, if the document
+        still has no mask, no edit layer, that very prediction and that threshold; returns whether it did."""
+        if self.mask is not None or self.edits is not None or self._prediction is not prediction or self.threshold != threshold:
+            return False
+        self.mask = base
+        self.mask_changed(None, edited=False)
+        return True
+
     def drop_derived_mask(self) -> bool:
         """Forget the mask when it is exactly the base (no edit layer): it is re-derived on next use. Returns whether."""
-        if self.mask is None or self.edits is not None or self.prediction is None:
+        if self.mask is None or self.edits is not None or not self.has_prediction:
             return False
         self.mask = None
         return True
 
     def resident_bytes(self) -> int:
         """Bytes of pixel arrays this document holds (image, prediction, mask, edit layer, side outputs, reference)."""
-        arrays = (self.rgb, self.prediction, self.mask, self.edits, self.gt, *self.sides)
-        return sum(a.nbytes for a in arrays if a is not None)
+        arrays = (self.rgb, self._prediction, self.mask, self.edits, self.gt, *self.sides)
+        source = self.prediction_source.nbytes if self.prediction_source is not None else 0
+        return sum(a.nbytes for a in arrays if a is not None) + source
 
     def set_prediction(
-        self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: Any = ...
+        self, prediction: np.ndarray, sides: tuple[np.ndarray, ...], side_names: tuple[str, ...], threshold: Any = ...,
+        source: PredictionSource | None = None, *, derive: bool = True,
     ) -> None:
         """Store a model result; the mask follows it wherever the user has not corrected it.
 
-        ``threshold`` (if given) sets this image's threshold first (None: soft).
+        ``threshold`` (if given) sets this image's threshold first (None: soft). ``source``, when the prediction
+        is ``source.enlarge()``, lets memory pressure drop the full-size copy and re-make it later.
+        ``derive=False`` leaves an absent mask absent (an image off screen: it is derived when shown).
         """
         self._check_shape(prediction, "prediction")
         if threshold is not ...:
             self.threshold = threshold
         self.prediction = compact_prediction(prediction)
+        self.prediction_source = source
         self.sides = sides
         self.side_names = side_names
         self.error = None
-        self.rederive()
+        if derive or self.mask is not None or self.edits is not None:
+            self.rederive()
 
     def set_threshold(self, threshold: float | None) -> None:
         """This image's threshold (None: soft); uncorrected pixels follow it, corrections stay."""
@@ -210,7 +271,7 @@ class ImageDocument:
             return self.clean_label
         if self.has_edits:
             return DocStatus.EDITED
-        if self.prediction is not None:
+        if self.has_prediction:
             return DocStatus.PREDICTED
         return DocStatus.FAILED if self.error else DocStatus.NOT_RUN
 
@@ -230,13 +291,6 @@ class ImageDocument:
                 f"{self.name}: the {what} is {array.shape[1]}x{array.shape[0]} "
                 f"but the image is {self.rgb.shape[1]}x{self.rgb.shape[0]}"
             )
-
-
-def compact_prediction(prediction: np.ndarray) -> np.ndarray:
-    """The stored form of a prediction: uint8 round(p × 255) of a float map in [0, 1] (uint8 input is kept)."""
-    if prediction.dtype == np.uint8:
-        return prediction
-    return np.rint(np.clip(prediction, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.ndarray:

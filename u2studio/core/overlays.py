@@ -66,3 +66,18 @@ def relaxed_zone_picture(tested: np.ndarray, reference: np.ndarray, rho: int) ->
     from u2studio.core.boundary import relaxed_zone_overlay
 
     return relaxed_zone_overlay(tested, reference, rho)
+
+
+def reduced_rgb(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """``rgb`` box-filtered by the smallest power of two that brings its longer side to ``max_side`` or less
+    (the photo itself when it already fits): a quick stand-in at the size a fitted view draws."""
+    height, width = rgb.shape[:2]
+    factor = 1
+    while max(width, height) / factor > max_side:
+        factor *= 2
+    if factor == 1:
+        return rgb
+    import cv2
+
+    size = (max(1, -(-width // factor)), max(1, -(-height // factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)

@@ -15,7 +15,7 @@ from torch import nn
 from u2studio.inference import device as devices
 from u2studio.inference.fallback import device_failure, release_memory
 from u2studio.inference.onnx_cache import OrtEngine
-from u2studio.inference.preprocessing import ensure_rgb, postprocess, preprocess
+from u2studio.inference.preprocessing import ensure_rgb, normalise, postprocess, preprocess
 from u2studio.models.config import ModelConfig
 from u2studio.models.fuse import folded_copy
 from u2studio.models.registry import create_model, model_config
@@ -194,16 +194,22 @@ class Predictor:
         """Main probability maps for several images of any sizes."""
         return [p.mask for p in self.predict_full_batch(images, with_sides=False)]
 
-    def predict_full(self, image: np.ndarray, *, sides_at_image_size: bool = True) -> Prediction:
+    def predict_full(
+        self, image: np.ndarray, *, sides_at_image_size: bool = True, main_at_image_size: bool = True
+    ) -> Prediction:
         """The main map and every side output of one image, all at the image's size.
 
         ``sides_at_image_size=False`` keeps the side outputs at the model's resolution (the studio upscales them
-        only for display: seven 24-MP float maps would be 670 MB).
+        only for display: seven 24-MP float maps would be 670 MB). ``main_at_image_size=False`` returns the main
+        map normalised but not resized (float32 at the model's size), for the caller to enlarge.
         """
-        return self.predict_full_batch([image], with_sides=True, sides_at_image_size=sides_at_image_size)[0]
+        return self.predict_full_batch(
+            [image], with_sides=True, sides_at_image_size=sides_at_image_size, main_at_image_size=main_at_image_size
+        )[0]
 
     def predict_full_batch(
-        self, images: Sequence[np.ndarray], with_sides: bool = True, sides_at_image_size: bool = True
+        self, images: Sequence[np.ndarray], with_sides: bool = True, sides_at_image_size: bool = True,
+        main_at_image_size: bool = True,
     ) -> list[Prediction]:
         """Predictions for several images, with side outputs when asked (at image or model size)."""
         if not images:
@@ -213,7 +219,8 @@ class Predictor:
         results = []
         for index, image in enumerate(images):
             height, width = image.shape[:2]
-            main = postprocess(maps[self.config.main_output][index], height, width, self.min_max)
+            raw = maps[self.config.main_output][index]
+            main = postprocess(raw, height, width, self.min_max) if main_at_image_size else normalise(raw, self.min_max)
             sides: tuple[np.ndarray, ...] = ()
             if with_sides:
                 side_h, side_w = (height, width) if sides_at_image_size else maps[0][index].shape[-2:]

@@ -152,7 +152,9 @@ class Autosaver:
 
     ``snapshot`` returns (mask copy, revision); MaskEditor.snapshot fits. Call
     ``notify_changed()`` after each change (cheap; any thread), ``flush()`` to write now,
-    ``mark_clean()`` once the person saved the mask themselves, and ``close()`` at the end.
+    ``mark_clean()`` once the person saved the mask themselves (it copies the mask and leaves the PNG
+    encode to the thread: a 24-MP encode would freeze the UI), ``wait_idle()`` to wait for that write,
+    and ``close()`` at the end (it finishes a pending write first, so closing loses nothing).
     ``baseline_revision`` is the revision that needs no autosave (0: a fresh MaskEditor, the
     model's prediction); None makes the first flush write whatever the snapshot holds.
     A failed write (full disk, a file where the session folder should be) never raises: the error
@@ -182,9 +184,11 @@ class Autosaver:
         self._on_saved = on_saved
         self._on_error = on_error
         self._cond = threading.Condition()
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # _write_clean holds it around _write
         self._pending = False
         self._closed = False
+        self._clean: tuple[np.ndarray, int] | None = None  # a saved state waiting for the thread to record it
+        self._busy = False
         self._last_write = 0.0
         self._seq = self._next_seq()
         self._saved_revision: int | None = baseline_revision
@@ -212,15 +216,28 @@ class Autosaver:
     def flush(self) -> Session | None:
         """Write the current mask now if anything changed since the last write; the session written, or None
         (nothing changed, or the write failed: see ``last_error``)."""
-        with self._cond:
-            self._pending = False
-        return self._attempt(dirty=True, only_if_changed=True)
+        with self._write_lock:
+            self._write_clean()
+            with self._cond:
+                self._pending = False
+            return self._attempt(dirty=True, only_if_changed=True)
 
-    def mark_clean(self) -> Session | None:
-        """The person saved their mask: record the current state as not needing recovery (None if that failed)."""
+    def mark_clean(self) -> None:
+        """The person saved their mask: record the current state as not needing recovery, on the thread.
+
+        The mask is copied now (what was saved), so later edits are not mistaken for saved ones; a failure is
+        reported like any background write. ``flush()`` and ``close()`` write a pending clean state first.
+        """
+        state = self._snapshot()
         with self._cond:
+            self._clean = state
             self._pending = False
-        return self._attempt(dirty=False, only_if_changed=False)
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no clean state is queued or being written (True), or ``timeout`` seconds passed."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._clean is None and not self._busy, timeout)
 
     def close(self, *, discard_session: bool = False) -> None:
         """Stop the thread after a final flush; optionally delete the session folder."""
@@ -236,10 +253,21 @@ class Autosaver:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._pending and not self._closed:
+                while not self._pending and not self._closed and self._clean is None:
                     self._cond.wait()
-                if self._closed:
+                if self._clean is not None:
+                    self._busy = True
+                elif self._closed:
                     return
+            if self._busy:
+                try:
+                    self._write_clean()
+                finally:
+                    with self._cond:
+                        self._busy = False
+                        self._cond.notify_all()
+                continue
+            with self._cond:
                 wait = self._last_write + self.interval - time.monotonic()
                 if wait > 0:
                     self._cond.wait(wait)
@@ -250,19 +278,27 @@ class Autosaver:
                     self._pending = True
                     self._cond.wait(max(self.interval, RETRY_S))
 
-    def _attempt(self, *, dirty: bool, only_if_changed: bool) -> Session | None:
+    def _write_clean(self) -> None:
+        """Record a queued clean state (if any): taken under the write lock, so no newer write can precede it."""
+        with self._write_lock:
+            with self._cond:
+                state, self._clean = self._clean, None
+            if state is not None:
+                self._attempt(dirty=False, only_if_changed=False, state=state)
+
+    def _attempt(self, *, dirty: bool, only_if_changed: bool, state: tuple[np.ndarray, int] | None = None) -> Session | None:
         """One write; a failure is recorded and reported instead of raised, so autosaving goes on."""
         try:
-            return self._write(dirty=dirty, only_if_changed=only_if_changed)
+            return self._write(dirty=dirty, only_if_changed=only_if_changed, state=state)
         except Exception as exc:  # noqa: BLE001 (OSError from the disk, ValueError from a bad snapshot: both reported)
             self.last_error = exc
             if self._on_error is not None:
                 self._on_error(exc)
             return None
 
-    def _write(self, *, dirty: bool, only_if_changed: bool) -> Session | None:
+    def _write(self, *, dirty: bool, only_if_changed: bool, state: tuple[np.ndarray, int] | None) -> Session | None:
         with self._write_lock:
-            mask, revision = self._snapshot()
+            mask, revision = self._snapshot() if state is None else state
             if mask.shape != (self.image_size[1], self.image_size[0]) or mask.dtype != np.uint8:
                 raise ValueError(f"the snapshot is {mask.dtype} {mask.shape}, not a uint8 mask of the image's size")
             if only_if_changed and revision == self._saved_revision:

@@ -77,8 +77,24 @@ class Canvas(QGraphicsView):
             return
         self._image_size = (image.width(), image.height())
         self.set_layer("base", image, levels=levels)
+        self._frame(fit)
+
+    def show_preview(self, image: QImage, size: tuple[int, int], fit: bool = True) -> None:
+        """Show a reduced picture of a photo of ``size`` (width, height) stretched over it (clears the other layers),
+        until ``replace_base`` brings the full one."""
+        for name in LAYER_ORDER:
+            self.set_layer(name, None)
+        self._image_size = (int(size[0]), int(size[1]))
+        self.set_layer("base", image, stretch=True)
+        self._frame(fit)
+
+    def replace_base(self, image: QImage, levels: list[QImage] | None = None) -> None:
+        """Swap the base picture for one of the same size (the full photo after its preview); other layers stay."""
+        self.set_layer("base", image, levels=levels)
+
+    def _frame(self, fit: bool) -> None:
         # a generous margin lets the picture be panned anywhere, even when it is smaller than the view
-        width, height = image.width(), image.height()
+        width, height = self._image_size
         self.scene().setSceneRect(QRectF(-8 * width, -8 * height, 17 * width, 17 * height))
         if fit or self._fit_mode:
             self.fit()

@@ -3,8 +3,8 @@
 Zooming never comes here; a layer is rebuilt only when its inputs change, and a
 brush edit in a region repaints only that region of the cached pixmaps. For a large
 photo (over 2 MP) the full pictures (the photo itself, tint, cutout, mask, side output,
-contour, relaxed zone) are built off the UI thread; while one is on its way the old
-picture stays, edits meanwhile are remembered and repainted into it when it arrives,
+contour, relaxed zone) are built off the UI thread; while the photo's is on its way a reduced copy stands in,
+while another is on its way the old picture stays, edits meanwhile are remembered and repainted into it when it arrives,
 and a picture for a document or option no longer shown is dropped. On such a photo a brush dab is drawn
 at once only into the pyramid level on screen (tint and mask views); the full-resolution pictures, the
 contour and the relaxed zone catch up in throttled chunks (DeferredRepaint).
@@ -24,6 +24,7 @@ from u2studio.gui.canvas.layer_item import DRAW_FORMAT, pyramid
 from u2studio.gui.canvas.cutout_jobs import CutoutJobs, CutoutPreview
 from u2studio.gui.canvas.brush_path import PATCHED, BrushPath
 from u2studio.gui.canvas.deferred_repaint import DeferredRepaint
+from u2studio.gui.canvas.drawable import drawable
 from u2studio.gui.canvas.live_relaxed import LiveRelaxed
 from u2studio.gui.canvas.recent_photos import RecentPhotos
 from u2studio.gui.common.background import BackgroundJobs
@@ -31,14 +32,20 @@ from u2studio.gui.common.qimage import rgb_to_qimage, rgba_to_qimage
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions, comparison_pair
 
 BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI thread
+PREVIEW_SIDE = 2048  # a large photo not kept drawable is shown at once this big (at most), then in full
 
 
 def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
-    """A picture in the canvas's drawing format and its first reduced levels (built on a pool thread: QImage
-    is safe off the GUI thread), so neither its arrival nor the first paint at fit makes them."""
-    convert = rgba_to_qimage if rgba_or_rgb.shape[2] == 4 else rgb_to_qimage
-    image = convert(rgba_or_rgb).convertToFormat(DRAW_FORMAT)
-    return image, pyramid(image, lines, levels)
+    """A picture in the canvas's drawing format and its first reduced levels, built on a pool thread without holding
+    the GIL (``drawable``), so neither its arrival nor the first paint at fit makes them."""
+    return drawable(rgba_or_rgb, lines, levels)
+
+
+def _replayed(live: LiveRelaxed, regions: list[Region]) -> LiveRelaxed:
+    """``live`` brought up to date with the mask edited in ``regions`` (on a pool thread: it is not shown yet)."""
+    for region in regions:
+        live.update(region)
+    return live
 
 
 def _same_picture(pending: Hashable, key: Hashable) -> bool:
@@ -57,6 +64,7 @@ class OverlayPresenter(BrushPath):
         self.canvas = canvas
         self.options = ViewOptions()
         self.doc: ImageDocument | None = None
+        self._previewing: ImageDocument | None = None  # the document whose photo is on the canvas as a preview
         self._keys: dict[str, Hashable] = {}
         self.live: LiveRelaxed | None = None  # the relaxed layer, kept up to date per edited region
         self.jobs = BackgroundJobs(1, canvas)  # goes with the canvas: no picture lands on a deleted one
@@ -84,13 +92,15 @@ class OverlayPresenter(BrushPath):
         return size is not None and size[0] * size[1] > BACKGROUND_PIXELS
 
     def show_document(self, doc: ImageDocument | None) -> None:
-        """Put a document (or nothing) on the canvas (a large photo keeps the old picture until its own is ready)."""
+        """Put a document (or nothing) on the canvas; a large photo whose picture is not kept is shown at once as a
+        reduced copy (``previewing``) and replaced by its full picture, built off the UI thread, when that is ready."""
         if self.doc is not None:
             self.doc.remove_mask_listener(self._on_mask_changed)
         if self.deferred.pending("relaxed"):
             self.live = None  # its counts missed the last dabs: compare afresh when shown again
         self.deferred.drop()
         self.doc = doc
+        self._previewing = None
         self._keys.clear()
         for layer in list(self._pending):
             self.jobs.cancel(layer)
@@ -106,15 +116,28 @@ class OverlayPresenter(BrushPath):
             self.canvas.set_image(cached[0], fit=True, levels=cached[1])
         elif self._large():
             rgb = doc.rgb
+            # on screen at once: a reduced copy at about the size a fitted view draws; the full picture follows
+            self.canvas.show_preview(rgb_to_qimage(np.ascontiguousarray(overlays.reduced_rgb(rgb, PREVIEW_SIDE))),
+                                     (rgb.shape[1], rgb.shape[0]))
+            self._previewing = doc
             self.jobs.submit("base", lambda: _drawable(rgb), lambda picture: self._base_arrived(doc, picture))
         else:
             self.canvas.set_image(rgb_to_qimage(doc.rgb), fit=True)
         self.refresh()
 
+    @property
+    def previewing(self) -> bool:
+        """Whether the shown photo is still its reduced stand-in (its full picture is on its way)."""
+        return self._previewing is not None and self._previewing is self.doc
+
     def _base_arrived(self, doc: ImageDocument, picture: tuple[QImage, list[QImage]]) -> None:
         if doc is not self.doc or doc.rgb is None:
             return
         self.recent.put(doc, picture)
+        if self._previewing is doc:  # the preview framed the view already and the other layers belong to this photo
+            self._previewing = None
+            self.canvas.replace_base(picture[0], levels=picture[1])
+            return
         self.canvas.set_image(picture[0], fit=True, levels=picture[1])  # clears the other layers: the pictures on their way fill them
         self.deferred.drop("overlay", "contour")
         self._keys.clear()
@@ -180,10 +203,13 @@ class OverlayPresenter(BrushPath):
         """The incremental relaxed comparison, built off the UI thread: replay the edits made meanwhile, then show it."""
         if self._live_pending != key or self.doc is None or not live.matches(self.doc, self.options.compare, self.options.rho):
             return
+        if self._live_dirty:
+            regions, self._live_dirty = self._live_dirty, []
+            if self._large():  # a stroke's worth of dabs costs the UI thread ~0.1-0.3 s: replay off it, then look again
+                self.jobs.submit("live", lambda: _replayed(live, regions), lambda done: self._live_arrived(key, done))
+                return
+            _replayed(live, regions)
         self._live_pending = None
-        for region in self._live_dirty:
-            live.update(region)
-        self._live_dirty = []
         self.live = live
         self._keys.pop("relaxed", None)
         self.refresh()
@@ -222,7 +248,12 @@ class OverlayPresenter(BrushPath):
         if self.deferred.pending(layer) and doc is not None:
             self._bump(doc, layer, current=False)  # the stale tiles (edits made meanwhile) bring it up to date
         dirty = self._dirty.pop(layer, [])
-        if dirty and doc is not None:
+        if dirty and doc is not None and doc.mask is not None and self._large():
+            # what was edited while the picture was built: repainted in tiles a few milliseconds at a time
+            bounds = (doc.mask.shape[1], doc.mask.shape[0])
+            for region in dirty:
+                self.deferred.add(layer, region, bounds)
+        elif dirty and doc is not None:
             box = (min(r[0] for r in dirty), min(r[1] for r in dirty), max(r[2] for r in dirty), max(r[3] for r in dirty))
             self._repaint(layer, box)
         self.refresh()

@@ -81,11 +81,16 @@ class ViewOptions:
 
 
 def comparison_pair(doc: ImageDocument, compare: Compare) -> tuple[np.ndarray, np.ndarray] | None:
-    """(tested, reference) masks for ``compare``, or None when one of them is missing."""
+    """(tested, reference) masks for ``compare``, or None when one of them is missing.
+
+    A prediction dropped under memory pressure counts as missing: it is being re-made off the UI thread, and the
+    metrics are scheduled again once the image is shown (re-making it here would stall the UI).
+    """
+    prediction = doc.prediction if doc.prediction_held else None
     if compare is Compare.PRED_VS_MASK:
-        pair = (doc.prediction, doc.mask)
+        pair = (prediction, doc.mask)
     elif compare is Compare.PRED_VS_GT:
-        pair = (doc.prediction, doc.gt)
+        pair = (prediction, doc.gt)
     else:
         pair = (doc.mask, doc.gt)
     if pair[0] is None or pair[1] is None:

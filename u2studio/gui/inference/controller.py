@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from u2studio.core.document import DocStatus, ImageDocument
+from u2studio.gui.inference.doc_loader import Loaded, install, load_job, needs_load
 from u2studio.gui.inference.client import InferenceClient
 from u2studio.gui.inference.jobs import JobFailure, PredictResult
 from u2studio.gui.common.background import BackgroundJobs
@@ -45,7 +46,7 @@ class DirectMaskHost:
         """Set the prediction directly."""
         if replace_edits and doc.edits is not None:
             doc.edits[:] = False
-        doc.set_prediction(result.mask, result.sides, result.side_names)
+        doc.set_prediction(result.mask, result.sides, result.side_names, source=result.source)
         doc.clean_label = None
 
     def apply_threshold(self, doc: ImageDocument, threshold: float | None) -> None:
@@ -163,15 +164,15 @@ class StudioController(QObject):
         doc = self.documents[index]
         self.current = index
         self.memory.touch(doc)
-        if doc.rgb is None and not (doc.error is not None and doc.prediction is None) and not _cheap(doc):
+        if needs_load(doc) and not (doc.error is not None and not doc.has_prediction) and not _cheap(doc):
             self.current_changed.emit(index)
-            self._decode_in_background(doc)
+            self._load_in_background(doc)
             return
         self.ensure_loaded(doc)
         self._show(doc)
 
     def _show(self, doc: ImageDocument) -> None:
-        if doc.mask is None and doc.prediction is not None:
+        if doc.mask is None and doc.has_prediction:
             doc.rederive()  # its mask was the model's base and was evicted: derive it again
         if doc.threshold != self.presenter.options.threshold:
             self.presenter.options = replace(self.presenter.options, threshold=doc.threshold)
@@ -181,20 +182,25 @@ class StudioController(QObject):
         self.memory.enforce(self.documents, doc)
         self.schedule_metrics()
 
-    def _decode_in_background(self, doc: ImageDocument) -> None:
-        from u2studio.core.imageio import load_image
-
-        path = doc.path
-        self.jobs.submit("decode", lambda: load_image(path).rgb, lambda rgb: self._decoded(doc, rgb),
+    def _load_in_background(self, doc: ImageDocument) -> None:
+        """Decode the photo, re-make a dropped prediction and derive the mask, off the UI thread (``doc_loader``)."""
+        self.jobs.submit("decode", load_job(doc), lambda loaded: self._loaded(doc, loaded),
                          lambda message: self._decode_failed(doc, message))
 
-    def _decoded(self, doc: ImageDocument, rgb: np.ndarray) -> None:
+    def _loaded(self, doc: ImageDocument, loaded: Loaded) -> None:
         if doc is not self.doc:
-            return  # another image was chosen meanwhile
-        if doc.rgb is None:
-            doc.rgb = rgb
+            if loaded.source is not None and loaded.prediction is not None:
+                doc.restore_prediction(loaded.prediction, loaded.source)
+            return  # another image was chosen meanwhile: its pixels are not kept
+        on_screen = self.presenter.doc is doc and doc.rgb is not None  # a result's mask: the views follow mask_changed
+        install(doc, loaded)
         self._updated(doc)
-        self._show(doc)
+        if on_screen:
+            if doc.mask is None and doc.has_prediction:
+                doc.rederive()  # the threshold changed meanwhile: derive it here after all
+            self.schedule_metrics()
+        else:
+            self._show(doc)
 
     def _decode_failed(self, doc: ImageDocument, message: str) -> None:
         doc.error = message.split(": ", 1)[-1]
@@ -212,7 +218,7 @@ class StudioController(QObject):
         """Read the image of ``doc`` once; a failure is reported and marks it failed."""
         if doc.rgb is not None:
             return True
-        if doc.error is not None and doc.prediction is None:
+        if doc.error is not None and not doc.has_prediction:
             return False
         from u2studio.core.imageio import ImageLoadError, load_image
 
@@ -295,7 +301,17 @@ class StudioController(QObject):
         doc.running = False
         replace_edits = result.doc_key in self._replace_on_result
         self._replace_on_result.discard(result.doc_key)
-        self.mask_host.apply_prediction(doc, result, replace_edits)
+        if doc.mask is None and doc.edits is None:
+            # no mask made yet (or evicted), nothing corrected, so no edit session: the mask is derived on a pool
+            # thread, now if the image is on screen, else when it is shown (a 24-MP pass costs the UI thread nothing)
+            doc.set_prediction(result.mask, result.sides, result.side_names, source=result.source, derive=False)
+            doc.clean_label = None
+            if doc is self.doc and not _cheap(doc):
+                self._load_in_background(doc)
+            elif doc is self.doc:
+                doc.rederive()
+        else:
+            self.mask_host.apply_prediction(doc, result, replace_edits)
         self._updated(doc)
         self.prediction_arrived.emit(doc)
         self.inference_time.emit(result.milliseconds, result.device)

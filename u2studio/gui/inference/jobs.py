@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from u2studio.core.prediction_source import PredictionSource
+
 
 @dataclass(frozen=True)
 class PredictRequest:
@@ -35,6 +37,7 @@ class PredictResult:
     device: str
     model: str
     rgb: np.ndarray | None = None  # the decoded image, when the worker read the file
+    source: PredictionSource | None = None  # ``mask`` is ``source.enlarge()``: it can be dropped and re-made
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """The studio's memory budget: decoded pixels of images not on screen are evicted, least recently shown first.
 
-What goes: the decoded photo (re-read from its file when the image is selected again) and a mask that is
-exactly the model's base (re-derived from the prediction). What stays: the prediction, and the mask and edit
-layer of any image with corrections or an edit session (they are the user's work and have no other copy).
+What goes: the decoded photo (re-read from its file when the image is selected again), a mask that is
+exactly the model's base (re-derived from the prediction), and then the full-size prediction itself (re-made,
+byte for byte, from the model-size map the document keeps: ``PredictionSource``). What stays: the model-size
+map, and the prediction, mask and edit layer of any image with corrections or an edit session (they are the
+user's work and have no other copy).
 The budget is a setting (QSettings ``memory_budget_mb``); ``U2STUDIO_MEMORY_MB`` overrides it. It also covers
 the holders registered with ``add_holder``: the canvas's pictures and their pyramids, and the presenter's cache of
 recently shown photos. Over budget, those caches are released first (their ``release``), then documents evicted.
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QSettings
 
+from u2studio.core import heap
 from u2studio.core.document import ImageDocument
 
 DEFAULT_BUDGET_MB = 1536
@@ -81,7 +84,16 @@ class DocumentMemory:
         return sum(d.resident_bytes() for d in docs)
 
     def enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
-        """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed."""
+        """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed.
+
+        Whatever was freed is handed back to the system off the UI thread (``core.heap``), so the process's
+        resident memory follows the budget."""
+        freed = self._enforce(docs, shown)
+        if freed:
+            heap.trim_soon()
+        return freed
+
+    def _enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
         total = self.used(docs) + self.held()
         if total <= self.budget_bytes:
             return 0
@@ -111,5 +123,7 @@ class DocumentMemory:
         mask = doc.mask
         if mask is not None and not self.keeps_mask(doc) and doc.drop_derived_mask():
             freed += mask.nbytes
+        if not self.keeps_mask(doc):
+            freed += doc.drop_prediction()
         self.evictions += bool(freed)
         return freed

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from u2studio.core.document import compact_prediction
+from u2studio.core.prediction_source import PredictionSource, compact_prediction
 from u2studio.gui.common.background import lower_thread_priority
 from u2studio.gui.inference.jobs import JobFailure, PredictRequest, PredictResult
 
@@ -97,9 +97,11 @@ class InferenceWorker(QObject):
                 rgb = load_image(request.doc_key).rgb
             predictor = self._predictor(request.model, request.device)
             begin = time.perf_counter()
-            # side outputs stay at the model's size; the main map is stored as uint8 (a quarter of float32)
-            prediction = predictor.predict_full(rgb, sides_at_image_size=False)
-            mask = compact_prediction(prediction.mask)
+            # side outputs stay at the model's size; the main map is enlarged to uint8 from its model-size source,
+            # which the document keeps so memory pressure can drop the 24 MB copy and re-make the same bytes
+            prediction = predictor.predict_full(rgb, sides_at_image_size=False, main_at_image_size=False)
+            source = PredictionSource(prediction.mask, rgb.shape[1], rgb.shape[0])
+            mask = source.enlarge()
             sides = tuple(compact_prediction(side) for side in prediction.sides)
             elapsed = (time.perf_counter() - begin) * 1000.0
         except Exception as exc:  # one bad image must not stop the worker
@@ -118,6 +120,7 @@ class InferenceWorker(QObject):
                 predictor.device.type,
                 predictor.name,
                 rgb if request.rgb is None else None,
+                source,
             )
         )
 

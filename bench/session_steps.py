@@ -59,8 +59,15 @@ class Session:
             return
         from u2studio.core.document import mask_from_prediction
 
-        prediction, threshold = doc.prediction, doc.threshold  # held at arrival; replaced, never changed in place
-        self.expected[str(doc.path)] = self.hashing.submit(lambda: mask_hash(mask_from_prediction(prediction, threshold)))
+        threshold = doc.threshold
+        if doc.prediction_held:  # held at arrival; replaced, never changed in place
+            prediction = doc.prediction
+            self.expected[str(doc.path)] = self.hashing.submit(lambda: mask_hash(mask_from_prediction(prediction, threshold)))
+            return
+        # only the model-size map arrived (an image off screen): reading doc.prediction here would re-make the
+        # 24-MP prediction on the UI thread and keep it; the same bytes are made on the hashing thread instead
+        source = doc.prediction_source
+        self.expected[str(doc.path)] = self.hashing.submit(lambda: mask_hash(mask_from_prediction(source.enlarge(), threshold)))
 
     def _expected(self, doc) -> str | None:  # noqa: ANN001
         value = self.expected.get(str(doc.path))

@@ -111,7 +111,7 @@ def lr_factor(recipe: Recipe, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-FREEZE_MODES = ("encoder", "none", "decoder", "input")
+FREEZE_MODES = ("encoder", "none", "decoder", "input", "deep")
 
 
 def apply_freeze(model: nn.Module, freeze: str) -> int:
@@ -119,15 +119,16 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
 
     ``encoder``: stage1–stage6 frozen (the decoder, side and fuse convolutions train); ``decoder``:
     only the encoder trains; ``input``: only the first stage (full-resolution, low-level features)
-    trains; ``none``: everything trains.
+    trains; ``deep``: stage2–stage6 frozen (the first, full-resolution stage and the decoder train: the new
+    sensor's low-level statistics adapt, the deep features stay); ``none``: everything trains.
     """
     if freeze not in FREEZE_MODES:
         raise ValueError(f"--freeze must be one of {', '.join(FREEZE_MODES)}, got {freeze!r}")
     for name in ENCODER_STAGES:
         if getattr(model, name, None) is None:
             raise ValueError(f"--freeze {freeze}: {type(model).__name__} has no {name}")
-    if freeze == "encoder":
-        for name in ENCODER_STAGES:
+    if freeze in ("encoder", "deep"):
+        for name in ENCODER_STAGES if freeze == "encoder" else ENCODER_STAGES[1:]:
             getattr(model, name).requires_grad_(False)
     elif freeze in ("decoder", "input"):
         keep = ENCODER_STAGES if freeze == "decoder" else ENCODER_STAGES[:1]

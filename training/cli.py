@@ -32,8 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fine-tuning: the model kept is start + A·(trained − start), a weight-space ensemble with the "
                         "starting weights (default 0.5 fine-tuning, 1 from scratch)")
     p.add_argument("--l2sp", type=float, default=None, help="L2-SP weight toward the starting weights (default 0)")
-    p.add_argument("--augment", choices=["finetune", "paper"], default="finetune",
-                   help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune) or the paper's")
+    p.add_argument("--augment", choices=["finetune", "paper", "strong"], default="finetune",
+                   help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune), the paper's, or "
+                        "twice the jitter (strong: scale 0.7-1.6, colour 0.3)")
     p.add_argument("--unlabeled", default=None,
                    help="folder of images without masks: the starting model's predictions on them train too (distillation)")
     p.add_argument("--size", type=int, default=None, help="resize side (default from the model: 320 U²-Net, 1024 IS-Net)")

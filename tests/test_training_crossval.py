@@ -94,7 +94,8 @@ def test_killed_cross_validation_resumes_to_the_same_model(pairs: Path, tmp_path
     assert json.loads((straight / "best.json").read_text())["after"] == json.loads((killed / "best.json").read_text())["after"]
 
 
-@pytest.mark.parametrize(("mode", "trains"), [("encoder", {"decoder"}), ("decoder", {"encoder"}), ("input", {"stage1"}), ("none", {"encoder", "decoder"})])
+@pytest.mark.parametrize(("mode", "trains"), [("encoder", {"decoder"}), ("decoder", {"encoder"}), ("input", {"stage1"}),
+                                              ("deep", {"stage1", "decoder"}), ("none", {"encoder", "decoder"})])
 def test_freeze_modes_train_exactly_their_layers(mode: str, trains: set[str]) -> None:
     from u2studio.models.registry import create_model
     from u2studio.training.recipe import ENCODER_STAGES, apply_freeze

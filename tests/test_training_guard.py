@@ -144,6 +144,9 @@ def test_recipe_defaults_and_schedule() -> None:
     assert (scratch.lr, scratch.loss, scratch.freeze, scratch.epochs, scratch.schedule) == (1e-3, "bce", "none", 10, "constant")
     explicit = resolve(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o", "--epochs", "3", "--lr", "3e-5"]), True, 8)
     assert (explicit.epochs, explicit.steps, explicit.total_steps, explicit.lr) == (3, None, 6, 3e-5)
+    strong = resolve(parser.parse_args(["--data", "d", "--arch", "u2netp", "--out", "o", "--augment", "strong"]), True, 8).augment
+    assert strong.scale[0] < recipe.augment.scale[0] and strong.scale[1] > recipe.augment.scale[1]
+    assert strong.colour > recipe.augment.colour and not strong.vflip
 
 
 def test_heldout_thumbnails_keep_the_long_side_within_256() -> None:

@@ -25,15 +25,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", choices=["cosine", "constant"], default=None,
                    help="learning-rate schedule (default: cosine with warm-up fine-tuning, constant from scratch)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps (default 0.1 fine-tuning)")
-    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input", "auto"], default=None,
+    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input", "deep", "auto"], default=None,
                    help="layers that do not train (default: encoder when fine-tuning, none from scratch); auto: "
                         "cross-validate both encoder and none and keep the better accepted one")
     p.add_argument("--interpolate", type=float, default=None,
                    help="fine-tuning: the model kept is start + A·(trained − start), a weight-space ensemble with the "
                         "starting weights (default 0.5 fine-tuning, 1 from scratch)")
     p.add_argument("--l2sp", type=float, default=None, help="L2-SP weight toward the starting weights (default 0)")
-    p.add_argument("--augment", choices=["finetune", "paper"], default="finetune",
-                   help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune) or the paper's")
+    p.add_argument("--augment", choices=["finetune", "paper", "strong"], default="finetune",
+                   help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune), the paper's, or "
+                        "twice the jitter (strong: scale 0.7-1.6, colour 0.3)")
     p.add_argument("--unlabeled", default=None,
                    help="folder of images without masks: the starting model's predictions on them train too (distillation)")
     p.add_argument("--size", type=int, default=None, help="resize side (default from the model: 320 U²-Net, 1024 IS-Net)")

@@ -31,6 +31,7 @@ FT_FREEZE = "auto"
 FT_IMAGES_PER_PAIR = 8  # training images seen per pair (so steps grow with the data)...
 FT_MIN_IMAGES, FT_MAX_IMAGES = 32, 480  # ...within these bounds
 FT_AUGMENT = Augment(vflip=False, scale=(0.9, 1.3), colour=0.15)
+STRONG_AUGMENT = Augment(vflip=False, scale=(0.7, 1.6), colour=0.3)  # --augment strong (a recipe experiment)
 # U²-Net fine-tunes on 224 crops of a 256 resize (scale-jittered up to 333): 0.6× the pixels of the
 # paper's 288 crops, so the 2-core budget buys more steps; validation stays at the Predictor's 320
 FT_SIZES = {"u2net": (256, 224), "u2netp": (256, 224)}
@@ -84,7 +85,7 @@ def resolve(args: argparse.Namespace, finetune: bool, n_train: int, world: int =
     else:
         steps = total = args.max_steps or finetune_steps(n_train, args.batch_size, world)
         epochs = math.ceil(steps / steps_per_epoch)
-    augment = PAPER_AUGMENT if args.augment == "paper" else FT_AUGMENT
+    augment = {"paper": PAPER_AUGMENT, "strong": STRONG_AUGMENT}.get(args.augment, FT_AUGMENT)
     return Recipe("finetune", args.lr or FT_LR, args.loss or "hybrid", epochs, steps, total, args.schedule or "cosine",
                   args.warmup if args.warmup is not None else FT_WARMUP, args.freeze or "encoder",
                   args.l2sp if args.l2sp is not None else 0.0, augment, args.batch_size,
@@ -111,7 +112,7 @@ def lr_factor(recipe: Recipe, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-FREEZE_MODES = ("encoder", "none", "decoder", "input")
+FREEZE_MODES = ("encoder", "none", "decoder", "input", "deep")
 
 
 def apply_freeze(model: nn.Module, freeze: str) -> int:
@@ -119,15 +120,16 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
 
     ``encoder``: stage1–stage6 frozen (the decoder, side and fuse convolutions train); ``decoder``:
     only the encoder trains; ``input``: only the first stage (full-resolution, low-level features)
-    trains; ``none``: everything trains.
+    trains; ``deep``: stage2–stage6 frozen (the first, full-resolution stage and the decoder train: the new
+    sensor's low-level statistics adapt, the deep features stay); ``none``: everything trains.
     """
     if freeze not in FREEZE_MODES:
         raise ValueError(f"--freeze must be one of {', '.join(FREEZE_MODES)}, got {freeze!r}")
     for name in ENCODER_STAGES:
         if getattr(model, name, None) is None:
             raise ValueError(f"--freeze {freeze}: {type(model).__name__} has no {name}")
-    if freeze == "encoder":
-        for name in ENCODER_STAGES:
+    if freeze in ("encoder", "deep"):
+        for name in ENCODER_STAGES if freeze == "encoder" else ENCODER_STAGES[1:]:
             getattr(model, name).requires_grad_(False)
     elif freeze in ("decoder", "input"):
         keep = ENCODER_STAGES if freeze == "decoder" else ENCODER_STAGES[:1]

@@ -189,13 +189,13 @@ class Session:
         self.step(f"open {len(self.paths)} images, show the first", lambda: w.open_paths(self.paths), lambda: first["shown"])
         self.probe.on_paint = None
         docs = c.documents
-        self.step("run all: first result", w.actions_["run_all"].trigger, lambda: docs[0].prediction is not None, 300.0)
+        self.step("run all: first result", w.actions_["run_all"].trigger, lambda: docs[0].has_prediction, 300.0)
         more = len(docs) > 1
         if more and any(d.running for d in docs[1:]):
             self.stroke("brush, fit, model busy", None)
             self.stroke("brush, 100 %, model busy", 1.0)
         self.step("run all: remaining results", lambda: None,
-                  lambda: all(d.prediction is not None and not d.running for d in docs), 60.0 * len(docs))
+                  lambda: all(d.has_prediction and not d.running for d in docs), 60.0 * len(docs))
         for i in range(1, min(len(docs), 6)):
             self.select(i, self.switch_cold)
             self.select(i - 1, self.switch_warm)

@@ -282,6 +282,12 @@ class Session:
                              ("a decoded image (switch_ms)", self.switch_warm)):
             if values:
                 print(f"  switch to {what}: n={len(values)} median {np.median(values):.0f} max {max(values):.0f} ms")
+        docs, memory = self.controller.documents, self.controller.memory
+        mb = 2**20
+        print(f"  at the end: documents' arrays {memory.used(docs) / mb:.0f} MB (photos {sum(d.rgb is not None for d in docs)}, "
+              f"full-size predictions {sum(d.prediction_held for d in docs)}, masks {sum(d.mask is not None for d in docs)}, "
+              f"edit layers {sum(d.edits is not None for d in docs)}), pictures and caches {memory.held() / mb:.0f} MB, "
+              f"budget {memory.budget_bytes / mb:.0f} MB, RSS {self.rss.current_mb:.0f} MB")
         if self.aborted:
             print(f"  STOPPED EARLY: {self.aborted}")
         brush = np.array(everything) if everything else np.array([float("nan")])

@@ -134,3 +134,82 @@ def test_the_relaxed_zone_is_right_after_edits_made_while_it_was_hidden(qtbot, s
     np.testing.assert_array_equal(presenter.live.rgba, overlays.relaxed_zone_picture(doc.prediction, doc.mask, 3))
     presenter.jobs.wait()
     qtbot.wait(20)
+
+
+def test_edits_made_while_a_picture_is_built_are_repainted_in_tiles_when_it_arrives(shown, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core import overlays
+    from u2studio.gui.canvas import overlay_presenter
+    from u2studio.gui.canvas.layer_item import LayerItem
+    from u2studio.gui.canvas.view_options import ViewMode, ViewOptions
+    from u2studio.gui.common.qimage import rgba_to_qimage
+
+    canvas, presenter, doc = shown
+    gate, inside = threading.Event(), threading.Event()
+    original = overlay_presenter.drawable
+
+    def held(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        inside.set()
+        gate.wait(30)
+        return original(*args, **kwargs)
+
+    boxes: list[tuple[int, int, int, int]] = []
+    repaint = presenter._repaint  # noqa: SLF001
+
+    def recording(layer: str, region) -> None:  # noqa: ANN001
+        if layer == "overlay":
+            boxes.append(region)
+        repaint(layer, region)
+
+    monkeypatch.setattr(overlay_presenter, "drawable", held)
+    monkeypatch.setattr(presenter, "_repaint", recording)
+    presenter.set_options(ViewOptions(mode=ViewMode.MASK, contour=True))  # a new overlay picture, built on the pool
+    qtbot.waitUntil(inside.is_set, timeout=10_000)
+    for x0, y0 in ((40, 40), (1700, 1000)):  # two dabs at opposite corners while it is built
+        doc.mask[y0 : y0 + 120, x0 : x0 + 160] = 255
+        doc.mask_changed((x0, y0, x0 + 160, y0 + 120))
+    qtbot.wait(200)  # the throttled catch-up runs meanwhile: the picture is still on its way
+    gate.set()
+    qtbot.waitUntil(lambda: "overlay" not in presenter._pending and not presenter.deferred.pending(), timeout=10_000)  # noqa: SLF001
+    assert boxes and all(r[2] - r[0] <= 4 * 256 and r[3] - r[1] <= 256 for r in boxes)  # tiles, not one union box
+    rebuilt = LayerItem()
+    rebuilt.set_image(rgba_to_qimage(overlays.mask_rgba(doc.mask)))
+    assert _full(canvas, "overlay") == rebuilt.image  # both dabs are in the arrived picture
+
+
+def test_edits_made_while_the_relaxed_zone_is_built_are_replayed_off_the_gui_thread(shown, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.gui.canvas import overlay_presenter
+    from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+    from u2studio.gui.canvas.view_options import ViewOptions
+
+    _, presenter, doc = shown
+    gate, inside, threads = threading.Event(), threading.Event(), []
+
+    class Held(LiveRelaxed):
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            inside.set()
+            gate.wait(30)
+            super().__init__(*args, **kwargs)
+
+    replayed = overlay_presenter._replayed  # noqa: SLF001
+
+    def recording(live, regions):  # noqa: ANN001, ANN202
+        threads.append(threading.current_thread())
+        return replayed(live, regions)
+
+    monkeypatch.setattr(overlay_presenter, "LiveRelaxed", Held)
+    monkeypatch.setattr(overlay_presenter, "_replayed", recording)
+    presenter.set_options(ViewOptions(relaxed=True, contour=True))
+    qtbot.waitUntil(inside.is_set, timeout=10_000)
+    for x0, y0 in ((40, 40), (900, 500), (1700, 1000)):  # a stroke's dabs while the comparison is built
+        doc.mask[y0 : y0 + 60, x0 : x0 + 80] = 255 - doc.mask[y0 : y0 + 60, x0 : x0 + 80]
+        doc.mask_changed((x0, y0, x0 + 80, y0 + 60))
+    gate.set()
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    fresh = LiveRelaxed(doc, presenter.options.compare, presenter.options.rho)
+    np.testing.assert_array_equal(presenter.live.rgba, fresh.rgba)
+    assert presenter.live.scores() == pytest.approx(fresh.scores())

@@ -93,3 +93,14 @@ def test_metrics_read_the_live_mask_in_place_and_drop_a_result_whose_mask_change
     if pair is not None and results[0] is not None:
         fresh = compare(*pair, c.presenter.options.rho)
         assert results[0].mae == pytest.approx(fresh.mae)
+
+
+def test_the_studio_hands_the_gil_back_to_the_event_loop_within_a_millisecond() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from u2studio.gui.app import application; application(); print(sys.getswitchinterval())"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=True)
+    assert float(out.stdout.strip().splitlines()[-1]) == pytest.approx(0.001)  # Python's default is 0.005

@@ -10,17 +10,23 @@ from tests.gui.edit_helpers import drag
 pytestmark = pytest.mark.gui
 
 
+def _predicted(window, scene_files, qtbot):  # noqa: ANN001, ANN202
+    """The scene opened and run through the real model; returns the controller."""
+    image, _, _ = scene_files
+    window.open_paths([str(image)])
+    c = window.controller
+    with qtbot.waitSignal(c.client.idle, timeout=90_000):
+        c.run_current()
+    return c
+
+
 def test_brush_edits_update_relaxed_zone_and_metrics_against_the_prediction(window, scene_files, qtbot) -> None:  # noqa: ANN001
     from u2studio.core import overlays
     from u2studio.core.mask_metrics import compare
     from u2studio.gui.canvas.layer_item import LayerItem
     from u2studio.gui.common.qimage import rgba_to_qimage
 
-    image, _, _ = scene_files
-    window.open_paths([str(image)])
-    c = window.controller
-    with qtbot.waitSignal(c.client.idle, timeout=90_000):
-        c.run_current()
+    c = _predicted(window, scene_files, qtbot)
     window.actions_["relaxed"].setChecked(True)
     doc = c.doc
     assert doc.prediction is not None
@@ -47,11 +53,7 @@ def test_brush_edits_update_relaxed_zone_and_metrics_against_the_prediction(wind
 
 
 def test_numbers_being_recomputed_are_greyed_not_passed_off_as_current(window, scene_files, qtbot) -> None:  # noqa: ANN001
-    image, _, _ = scene_files
-    window.open_paths([str(image)])
-    c = window.controller
-    with qtbot.waitSignal(c.client.idle, timeout=90_000):
-        c.run_current()
+    c = _predicted(window, scene_files, qtbot)
     panel = window.metrics
     qtbot.waitUntil(lambda: panel.labels["IoU"].text() == "1.0000" and panel.labels["IoU"].isEnabled(), timeout=5000)
     window.editing.edits.set_settings(size=24.0)

@@ -81,7 +81,12 @@ def test_the_worker_keeps_a_bounded_number_of_models(bundled_weights) -> None:  
     assert worker.loaded_models() == [("u2netp", "cpu")]
 
 
-def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, three_images) -> None:  # noqa: ANN001
+def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, three_images, monkeypatch) -> None:  # noqa: ANN001
+    from u2studio.core import heap
+
+    trims: list[bool] = []
+    trim = heap.trim_soon
+    monkeypatch.setattr(heap, "trim_soon", lambda: trims.append(True) or trim())
     c = window.controller
     c.memory.budget_bytes = 1  # evict everything that can go
     docs = _run_all(window, qtbot, three_images)
@@ -90,6 +95,7 @@ def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, th
         c.select(index)
     assert docs[2].rgb is not None and docs[2].mask is not None  # the shown one stays
     assert all(d.rgb is None and d.mask is None for d in docs[:2])  # photo and derived mask both went
+    assert trims  # and the freed memory is handed back to the system
     # the full-size prediction went too; its model-size map stays, to re-make the same bytes
     assert not docs[0].prediction_held and docs[0].has_prediction and docs[0].status.value == "predicted"
     assert docs[0].resident_bytes() == docs[0].prediction_source.nbytes + sum(s.nbytes for s in docs[0].sides)

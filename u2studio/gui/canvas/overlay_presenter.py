@@ -35,12 +35,6 @@ BACKGROUND_PIXELS = 2_000_000  # pictures of larger images are built off the UI 
 PREVIEW_SIDE = 2048  # a large photo not kept drawable is shown at once this big (at most), then in full
 
 
-def _drawable(rgba_or_rgb: np.ndarray, lines: bool = False, levels: int = 3) -> tuple[QImage, list[QImage]]:
-    """A picture in the canvas's drawing format and its first reduced levels, built on a pool thread without holding
-    the GIL (``drawable``), so neither its arrival nor the first paint at fit makes them."""
-    return drawable(rgba_or_rgb, lines, levels)
-
-
 def _replayed(live: LiveRelaxed, regions: list[Region]) -> LiveRelaxed:
     """``live`` brought up to date with the mask edited in ``regions`` (on a pool thread: it is not shown yet)."""
     for region in regions:
@@ -120,7 +114,7 @@ class OverlayPresenter(BrushPath):
             self.canvas.show_preview(rgb_to_qimage(np.ascontiguousarray(overlays.reduced_rgb(rgb, PREVIEW_SIDE))),
                                      (rgb.shape[1], rgb.shape[0]))
             self._previewing = doc
-            self.jobs.submit("base", lambda: _drawable(rgb), lambda picture: self._base_arrived(doc, picture))
+            self.jobs.submit("base", lambda: drawable(rgb), lambda picture: self._base_arrived(doc, picture))
         else:
             self.canvas.set_image(rgb_to_qimage(doc.rgb), fit=True)
         self.refresh()
@@ -234,7 +228,7 @@ class OverlayPresenter(BrushPath):
         self._dirty[layer] = []
         doc = self.doc
         lines, levels = layer in ("contour", "relaxed"), 0 if stretch else 3
-        self.jobs.submit(layer, lambda: _drawable(build(), lines, levels),
+        self.jobs.submit(layer, lambda: drawable(build(), lines, levels),
                          lambda picture: self._arrived(layer, key, doc, picture, stretch))
 
     def _arrived(self, layer: str, key: Hashable, doc: ImageDocument | None, picture: tuple[QImage, list[QImage]],

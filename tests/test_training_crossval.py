@@ -112,6 +112,19 @@ def test_freeze_modes_train_exactly_their_layers(mode: str, trains: set[str]) ->
         apply_freeze(model, "half")
 
 
+def test_freeze_bias_trains_only_the_one_dimensional_parameters_of_every_layer() -> None:
+    from u2studio.models.registry import create_model
+    from u2studio.training.recipe import apply_freeze
+
+    model = create_model("u2netp")
+    count = apply_freeze(model, "bias")
+    moving = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    assert moving and all(p.ndim == 1 for _, p in moving)  # biases (and BatchNorm's scale and shift, when unfolded)
+    assert not any(p.requires_grad for p in model.parameters() if p.ndim > 1)  # no convolution kernel
+    assert {name.split(".")[0] for name, _ in moving} == {name for name, _ in model.named_children()}  # every layer
+    assert count == sum(p.numel() for _, p in moving) < sum(p.numel() for p in model.parameters()) // 50
+
+
 @pytest.mark.slow
 def test_the_default_cross_validates_both_recipes_and_refits_the_better_accepted_one(pairs: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"

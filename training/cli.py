@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", choices=["cosine", "constant"], default=None,
                    help="learning-rate schedule (default: cosine with warm-up fine-tuning, constant from scratch)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up share of the steps (default 0.1 fine-tuning)")
-    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input", "deep", "auto"], default=None,
+    p.add_argument("--freeze", choices=["encoder", "none", "decoder", "input", "deep", "bias", "auto"], default=None,
                    help="layers that do not train (default: encoder when fine-tuning, none from scratch); auto: "
                         "cross-validate both encoder and none and keep the better accepted one")
     p.add_argument("--interpolate", type=float, default=None,

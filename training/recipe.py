@@ -112,7 +112,7 @@ def lr_factor(recipe: Recipe, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
-FREEZE_MODES = ("encoder", "none", "decoder", "input", "deep")
+FREEZE_MODES = ("encoder", "none", "decoder", "input", "deep", "bias")
 
 
 def apply_freeze(model: nn.Module, freeze: str) -> int:
@@ -121,7 +121,10 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
     ``encoder``: stage1–stage6 frozen (the decoder, side and fuse convolutions train); ``decoder``:
     only the encoder trains; ``input``: only the first stage (full-resolution, low-level features)
     trains; ``deep``: stage2–stage6 frozen (the first, full-resolution stage and the decoder train: the new
-    sensor's low-level statistics adapt, the deep features stay); ``none``: everything trains.
+    sensor's low-level statistics adapt, the deep features stay); ``bias``: only the one-dimensional parameters train:
+    the biases of every layer (BitFit; with BatchNorm folded into the convolutions, a bias is its shift) and, where
+    BatchNorm is unfolded, its scale and shift;
+    ``none``: everything trains.
     """
     if freeze not in FREEZE_MODES:
         raise ValueError(f"--freeze must be one of {', '.join(FREEZE_MODES)}, got {freeze!r}")
@@ -131,6 +134,9 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
     if freeze in ("encoder", "deep"):
         for name in ENCODER_STAGES if freeze == "encoder" else ENCODER_STAGES[1:]:
             getattr(model, name).requires_grad_(False)
+    elif freeze == "bias":
+        for parameter in model.parameters():
+            parameter.requires_grad_(parameter.ndim == 1)
     elif freeze in ("decoder", "input"):
         keep = ENCODER_STAGES if freeze == "decoder" else ENCODER_STAGES[:1]
         for name, child in model.named_children():

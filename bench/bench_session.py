@@ -36,6 +36,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--work", type=Path, help="folder for copies and outputs (default: a temporary one)")
     parser.add_argument("--stacks", action="store_true",
                         help="also sample the GUI thread's stack during stalls and print where the loop stalled")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="trace numpy's allocations and print at the end which call sites hold the most (slower)")
     return parser.parse_args()
 
 
@@ -59,6 +61,10 @@ def prepare(args: argparse.Namespace, work: Path) -> list[str]:
 def main() -> int:
     """Run the session and print the table and the summary line."""
     args = parse()
+    if args.tracemalloc:
+        import tracemalloc
+
+        tracemalloc.start(6)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     work = args.work or Path(tempfile.mkdtemp(prefix="u2s-session-"))

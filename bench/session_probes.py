@@ -291,3 +291,96 @@ def Path_name(filename: str) -> str:  # noqa: N802
         if anchor in parts:
             return "/".join(parts[parts.index(anchor):])
     return "/".join(parts[-3:])
+
+
+def memory_breakdown() -> dict[str, float]:
+    """Where this process's resident memory is, in MB (Linux with glibc; missing fields are left out).
+
+    ``rss``/``anon``/``file``: /proc/self/smaps_rollup (file-backed is mostly the shared libraries: Qt, torch,
+    onnxruntime); ``malloc_used``/``malloc_free``/``malloc_mmapped``: glibc's mallinfo2 (bytes handed out, bytes
+    free but kept in its arenas, bytes in their own mappings); ``numpy_live``: numpy buffers alive now, when
+    tracemalloc traces (``--tracemalloc``)."""
+    import ctypes
+    import ctypes.util
+    import tracemalloc
+
+    mb = 2**20
+    out: dict[str, float] = {}
+    try:
+        with open("/proc/self/smaps_rollup") as handle:
+            fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in handle if line.split()[-1] == "kB"}
+        out["rss"], out["anon"] = fields["Rss"] / mb, fields.get("Anonymous", 0) / mb
+        out["file"] = out["rss"] - out["anon"]
+    except (OSError, KeyError, ValueError):
+        pass
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in
+                    ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        info = libc.mallinfo2()  # the main arena and every thread's arena together
+        out["malloc_used"] = (info.uordblks + info.hblkhd) / mb
+        out["malloc_free"] = info.fordblks / mb
+        out["malloc_mmapped"] = info.hblkhd / mb
+    except (OSError, AttributeError):
+        pass
+    if tracemalloc.is_tracing():
+        numpy_domain = 389047  # numpy reports its data buffers to tracemalloc in this domain
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.DomainFilter(True, numpy_domain)])
+        out["numpy_live"] = sum(stat.size for stat in snapshot.statistics("filename")) / mb
+    return out
+
+
+def qt_pictures() -> tuple[dict[str, float], list[str]]:
+    """MB of the QImages Python can still reach, counted once per shared pixel buffer (``cacheKey``), and the
+    largest groups by who holds them (pictures held only by C++ objects are not seen)."""
+    import gc
+    import warnings
+
+    from PySide6.QtGui import QImage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        images = [thing for thing in gc.get_objects() if type(thing) is QImage]
+    seen: dict[int, QImage] = {}
+    for image in images:
+        seen.setdefault(image.cacheKey() >> 32, image)  # the high half names the pixel buffer, the low its version
+    groups: dict[str, list[float]] = {}
+    for image in seen.values():
+        holders = sorted({type(r).__name__ if not isinstance(r, (dict, list, tuple)) else
+                          f"{type(r).__name__}[{len(r)}]" for r in gc.get_referrers(image) if r is not images})
+        key = f"{image.width()}x{image.height()} held by {','.join(holders[:4])}"
+        groups.setdefault(key, []).append(image.sizeInBytes() / 2**20)
+    total = {"qimage_wrappers": len(images), "qimage_buffers": len(seen),
+             "qimage_mb": sum(image.sizeInBytes() for image in seen.values()) / 2**20}
+    top = sorted(groups.items(), key=lambda kv: -sum(kv[1]))[:10]
+    return total, [f"{sum(v):8.0f} MB in {len(v):3d} pictures {k}" for k, v in top]
+
+
+def python_owners(limit: int = 6) -> list[str]:
+    """The call sites holding the most live Python-object bytes (with ``--tracemalloc``), largest first."""
+    import tracemalloc
+
+    if not tracemalloc.is_tracing():
+        return []
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.DomainFilter(True, 0)])
+    return [f"{stat.size / 2**20:8.1f} MB in {stat.count:6d} blocks  "
+            f"{' <- '.join(f'{f.filename.rsplit(chr(47), 2)[-1]}:{f.lineno}' for f in reversed(stat.traceback[-4:]))}"
+            for stat in snapshot.statistics("traceback")[:limit]]
+
+
+def numpy_owners(limit: int = 12) -> list[str]:
+    """The call sites holding the most live numpy bytes (with ``--tracemalloc``), largest first."""
+    import tracemalloc
+
+    if not tracemalloc.is_tracing():
+        return []
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.DomainFilter(True, 389047)])
+    lines = []
+    for stat in snapshot.statistics("traceback")[:limit]:
+        frames = [f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}" for f in stat.traceback[-4:]]
+        lines.append(f"{stat.size / 2**20:8.0f} MB in {stat.count:4d} arrays  {' <- '.join(reversed(frames))}")
+    return lines

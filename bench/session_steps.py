@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 
-from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, now_ms,
-                            pump, wavy)
+from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, memory_breakdown,
+                            now_ms, numpy_owners, pump, python_owners, qt_pictures, wavy)
 
 STROKE_MS = 1300.0  # the stroke: about 1.3 s
 BRUSH_SCREEN_PX = 50.0
@@ -288,6 +288,16 @@ class Session:
               f"full-size predictions {sum(d.prediction_held for d in docs)}, masks {sum(d.mask is not None for d in docs)}, "
               f"edit layers {sum(d.edits is not None for d in docs)}), pictures and caches {memory.held() / mb:.0f} MB, "
               f"budget {memory.budget_bytes / mb:.0f} MB, RSS {self.rss.current_mb:.0f} MB")
+        parts = memory_breakdown()
+        print("  where RSS is: " + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()))
+        from u2studio.core import heap
+
+        heap.trim_now()
+        print("  after malloc_trim(0): " + ", ".join(f"{k} {v:.0f} MB" for k, v in memory_breakdown().items()))
+        pictures, holders = qt_pictures()
+        print("  pictures Python can reach: " + ", ".join(f"{k} {v:.0f}" for k, v in pictures.items()))
+        for line in holders + numpy_owners() + python_owners():
+            print("   " + line)
         if self.aborted:
             print(f"  STOPPED EARLY: {self.aborted}")
         brush = np.array(everything) if everything else np.array([float("nan")])

@@ -39,3 +39,27 @@ def test_trim_gives_freed_heap_blocks_back_to_the_system() -> None:
         pytest.skip("not glibc: nothing to trim")
     # 100 of 120 4-MB blocks were freed (400 MB); they were still resident, and most go back
     assert before - after > 250, (before, after)
+
+
+def test_trims_are_at_least_a_second_apart_and_requests_meanwhile_coalesce(monkeypatch) -> None:  # noqa: ANN001
+    import time
+
+    from u2studio.core import heap
+
+    if not heap.available():
+        pytest.skip("not glibc: nothing to trim")
+    deadline = time.monotonic() + 10
+    while heap._state["running"] and time.monotonic() < deadline:  # noqa: SLF001 (a trim of earlier tests ends first)
+        time.sleep(0.01)
+    times: list[float] = []
+    monkeypatch.setattr(heap, "trim_now", lambda: times.append(time.monotonic()) or True)
+    monkeypatch.setitem(heap._state, "last", float("-inf"))  # noqa: SLF001
+    for _ in range(5):
+        heap.trim_soon()
+    deadline = time.monotonic() + 10
+    while (heap._state["running"] or len(times) < 2) and time.monotonic() < deadline:  # noqa: SLF001
+        time.sleep(0.01)
+    # the first at once; the four requests meanwhile coalesce into one more (two if the first trim had already
+    # ended when the second request came), never one each
+    assert 2 <= len(times) <= 3
+    assert all(b - a >= heap.MIN_GAP_S - 0.01 for a, b in zip(times, times[1:]))

@@ -79,6 +79,8 @@ def test_the_worker_keeps_a_bounded_number_of_models(bundled_weights) -> None:  
     assert worker.loaded_models() == [("u2netp", "auto")]
     worker.warm_up("u2netp", "cpu")
     assert worker.loaded_models() == [("u2netp", "cpu")]
+    engine = worker._predictor("u2netp", "cpu").onnx_engine  # noqa: SLF001
+    assert engine is None or engine.lean  # the studio's runs plan no onnxruntime memory pattern
 
 
 def test_images_off_screen_are_evicted_and_come_back_identical(window, qtbot, three_images, monkeypatch) -> None:  # noqa: ANN001

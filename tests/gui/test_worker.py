@@ -116,3 +116,50 @@ def test_background_threads_yield_the_cpu_to_the_gui_thread(client, qtbot) -> No
     nice = int((worker[0] / "stat").read_text().rsplit(")", 1)[1].split()[16])
     assert nice > gui  # and so does the inference worker (torch's threads are made from it)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # the GUI thread is untouched
+
+
+def test_a_pool_that_goes_idle_hands_the_freed_heap_back_once(qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from u2studio.core import heap
+    from u2studio.gui.common.background import BackgroundJobs
+
+    trims: list[bool] = []
+    monkeypatch.setattr(heap, "trim_soon", lambda: trims.append(True))
+    jobs = BackgroundJobs(1)
+    gate, seen = threading.Event(), []
+    jobs.submit("a", lambda: gate.wait(10) and 1, seen.append)
+    jobs.submit("b", lambda: 2, seen.append)
+    qtbot.wait(50)
+    assert not trims  # nothing came back yet
+    gate.set()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+    assert trims == [True]  # after the last result, not after each
+    jobs.submit("c", lambda: 3, seen.append)
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=10_000)
+    assert len(trims) == 2
+
+
+def test_a_superseded_job_that_has_not_started_is_taken_out_of_the_queue_with_what_it_holds(qtbot) -> None:  # noqa: ANN001
+    import threading
+    import weakref
+
+    import numpy as np
+
+    from u2studio.gui.common.background import BackgroundJobs
+
+    jobs = BackgroundJobs(1)
+    gate, ran, seen = threading.Event(), [], []
+    jobs.submit("busy", lambda: gate.wait(10), seen.append)  # the one pool thread is taken
+    photo = np.zeros((400, 600, 3), np.uint8)
+    held = weakref.ref(photo)
+    jobs.submit("picture", lambda p=photo: ran.append("old") or p.shape, seen.append)
+    del photo
+    jobs.submit("picture", lambda: ran.append("new") or "new", seen.append)  # a newer one for the same key
+    assert held() is None  # the queued old job and the array its closure held are gone already
+    jobs.submit("other", lambda: ran.append("other") or "other", seen.append)
+    jobs.cancel("other")  # cancelled before it started: it never runs
+    gate.set()
+    qtbot.waitUntil(lambda: not jobs.busy, timeout=10_000)
+    assert ran == ["new"] and seen == [True, "new"]
+    assert jobs.dropped == 2

@@ -7,7 +7,10 @@ changing how later allocations are served: a fixed low mmap threshold would do t
 image-sized temporary a fresh mapping whose pages fault in again, which slowed each brush dab several-fold.
 
 The trim runs on a short-lived daemon thread (it walks the arenas, a few milliseconds to tens of them), at
-most one at a time; requests while one runs coalesce into one more.
+most one at a time and at most one a second (``MIN_GAP_S``); requests meanwhile coalesce into one more. The
+studio asks for one after evictions and whenever a pool of background work goes idle (an overlay, a cutout, an
+export): those leave image-sized temporaries free in the arenas (720 MB after an eight-photo session, of which
+``malloc_trim`` gave 695 MB back; docs/studio.md).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import ctypes
 import ctypes.util
 import sys
 import threading
+import time
 from collections.abc import Callable
 
+MIN_GAP_S = 1.0  # at most one trim a second: each walks every arena, taking its lock
 _lock = threading.Lock()
-_state = {"running": False, "again": False}
+_state: dict[str, float | bool] = {"running": False, "again": False, "last": float("-inf")}
 _trim: list[Callable[[], int] | None] = []
 
 
@@ -65,6 +70,10 @@ def trim_soon() -> None:
 
 def _worker() -> None:
     while True:
+        wait = float(_state["last"]) + MIN_GAP_S - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        _state["last"] = time.monotonic()
         trim_now()
         with _lock:
             if not _state["again"]:

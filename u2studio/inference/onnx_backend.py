@@ -80,10 +80,11 @@ def write_shipped_export(weights: Path, folder: Path) -> list[Path]:
     return [graph, stamp]
 
 
-def try_runner(model: nn.Module, config: ModelConfig, weights: Path, threads: int) -> OrtEngine | None:
-    """An onnxruntime engine on the cached export, or None (with a log line) if onnxruntime or the export fails."""
+def try_runner(model: nn.Module, config: ModelConfig, weights: Path, threads: int, lean: bool = False) -> OrtEngine | None:
+    """An onnxruntime engine on the cached export, or None (with a log line) if onnxruntime or the export fails;
+    ``lean``: see :class:`OrtEngine`."""
     try:
-        return OrtEngine(cached_export(model, config, weights), threads)
+        return OrtEngine(cached_export(model, config, weights), threads, lean=lean)
     except Exception as exc:  # any failure here just means: use torch
         log.info("onnxruntime backend unavailable, using torch: %s", exc)
         return None

@@ -171,10 +171,16 @@ class OrtEngine:
     call runs on a session of its own (made on first need, so the second is built while the first image
     runs): two calls on one shared session gave 2-7 % fewer images/s than two sessions here
     (3.77/3.59/3.80 against 3.90/3.67/4.06 images/s, interleaved, in the loop that became bench/bench_ort_lanes.py).
+
+    ``lean`` turns off onnxruntime's memory pattern (the whole run's buffers planned and kept as one block): for
+    U²-Net† at 320 the process stays about 190 MB smaller (RSS 637 against 824 MB after a few runs, in
+    docs/studio.md) for a few percent more time per run; the studio, which shares its memory with 24-MP photos,
+    asks for it.
     """
 
-    def __init__(self, cached: CachedGraph, threads: int, parallel: int = 1) -> None:
+    def __init__(self, cached: CachedGraph, threads: int, parallel: int = 1, lean: bool = False) -> None:
         self.config = cached.config
+        self.lean = lean
         self.parallel = max(1, min(parallel, threads))
         self._graph = cached.graph
         self._intra = max(1, threads // self.parallel)
@@ -194,6 +200,7 @@ class OrtEngine:
         options.intra_op_num_threads = self._intra
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        options.enable_mem_pattern = not self.lean
         if self.parallel > 1:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(self._graph, options, providers=["CPUExecutionProvider"])

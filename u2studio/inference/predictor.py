@@ -52,7 +52,8 @@ class Predictor:
     available (faster on small CPUs) and torch otherwise. ``on_notice`` receives
     human-readable notes, such as a fall-back from the GPU to the CPU.
     ``keep_ui_core`` leaves one core to a UI that shares the machine (the studio);
-    batch commands pass False and use every core.
+    batch commands pass False and use every core. ``lean_memory`` (the studio) trades a few percent of CPU
+    speed for resident memory: onnxruntime plans no memory pattern (about 190 MB less for U²-Net†).
     """
 
     def __init__(
@@ -63,6 +64,7 @@ class Predictor:
         backend: str = "auto",
         on_notice: Callable[[str], None] | None = None,
         keep_ui_core: bool = True,
+        lean_memory: bool = False,
     ) -> None:
         if backend not in ("auto", "torch", "onnx"):
             raise ValueError(f"unknown backend {backend!r}; choose auto, torch or onnx")
@@ -70,6 +72,7 @@ class Predictor:
         self.min_max = min_max
         self._notice = on_notice or (lambda text: log.warning(text))
         self.threads = devices.configure_cpu_threads(keep_ui_core)
+        self.lean_memory = lean_memory
         network = create_model(self.entry.arch, pretrained=self.entry.path)
         self.config: ModelConfig = model_config(network)
         self._cpu_model = folded_copy(network)
@@ -93,7 +96,7 @@ class Predictor:
         self._onnx_tried = True
         from u2studio.inference.onnx_backend import try_runner
 
-        self._onnx = try_runner(self._cpu_model, self.config, self.entry.path, self.threads)
+        self._onnx = try_runner(self._cpu_model, self.config, self.entry.path, self.threads, self.lean_memory)
 
     @property
     def name(self) -> str:

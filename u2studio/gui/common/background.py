@@ -5,7 +5,7 @@ instead of delivered (switching images quickly never shows an old one). Touches 
 
 Pool threads (and the inference worker) run at a lower scheduling priority than the GUI thread
 (``lower_thread_priority``): on a machine with few cores a brush stroke or a switch is not starved by the
-background work it started.
+background work it started. When a pool goes idle, the heap's free memory is handed back (``core.heap``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from u2studio.core import heap
 
 log = logging.getLogger("u2studio.gui.background")
 
@@ -48,14 +50,21 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, token: int, work: Callable[[], Any], relay: _Relay) -> None:
+    """One job; its work sits in ``cell`` so the GUI thread can take it back (and the arrays its closure holds) while
+    the job is still queued, without touching the runnable, which the pool deletes after it ran."""
+
+    def __init__(self, token: int, cell: list[Callable[[], Any] | None], relay: _Relay) -> None:
         super().__init__()
-        self.token, self.work, self.relay = token, work, relay
+        self.token, self.cell, self.relay = token, cell, relay
 
     def run(self) -> None:
         lower_thread_priority()
+        work, self.cell[0] = self.cell[0], None
+        if work is None:  # cancelled or superseded before it started: nothing to do, the result is dropped
+            self.relay.done.emit(self.token, None)
+            return
         try:
-            result = self.work()
+            result = work()
         except Exception as exc:  # noqa: BLE001 (reported on the GUI thread, never raised into Qt)
             log.exception("background job failed")
             self.relay.failed.emit(self.token, f"{type(exc).__name__}: {exc}")
@@ -76,6 +85,7 @@ class BackgroundJobs(QObject):
         self._tokens = itertools.count(1)
         self._latest: dict[Hashable, int] = {}
         self._callbacks: dict[int, tuple[Hashable, Callable[[Any], None], Callable[[str], None] | None]] = {}
+        self._work: dict[int, list[Callable[[], Any] | None]] = {}  # token -> the cell its job's work sits in
         self.dropped = 0
 
     def submit(
@@ -83,15 +93,23 @@ class BackgroundJobs(QObject):
         on_failed: Callable[[str], None] | None = None,
     ) -> int:
         """Run ``work()`` in the pool; ``on_done(result)`` runs on the GUI thread unless a newer ``key`` job came."""
+        self.cancel(key)
         token = next(self._tokens)
         self._latest[key] = token
         self._callbacks[token] = (key, on_done, on_failed)
-        self.pool.start(_Job(token, work, self._relay))
+        cell: list[Callable[[], Any] | None] = [work]
+        self._work[token] = cell
+        self.pool.start(_Job(token, cell, self._relay))
         return token
 
     def cancel(self, key: Hashable) -> None:
-        """Make the pending job of ``key`` stale (its result will be dropped)."""
-        self._latest.pop(key, None)
+        """Make the pending job of ``key`` stale: its result is dropped, and if it has not started it never runs and
+        its work (with the arrays its closure holds) is let go at once. Switching quickly through 24-MP photos
+        queued one picture build per switch, each holding its photo, which kept evicted photos resident."""
+        token = self._latest.pop(key, None)
+        cell = self._work.get(token) if token is not None else None
+        if cell is not None:
+            cell[0] = None
 
     def pending(self, key: Hashable) -> bool:
         """Whether a current job of ``key`` has not delivered yet."""
@@ -103,6 +121,7 @@ class BackgroundJobs(QObject):
         return bool(self._callbacks)
 
     def _take(self, token: int) -> tuple[Callable[[Any], None], Callable[[str], None] | None] | None:
+        self._work.pop(token, None)
         key, on_done, on_failed = self._callbacks.pop(token)
         if self._latest.get(key) != token:
             self.dropped += 1
@@ -114,6 +133,8 @@ class BackgroundJobs(QObject):
         callbacks = self._take(token)
         if callbacks is not None:
             callbacks[0](result)
+        if not self._callbacks:  # the pool went idle: its image-sized temporaries are free, hand them back
+            heap.trim_soon()
 
     def _failed(self, token: int, message: str) -> None:
         callbacks = self._take(token)

@@ -86,11 +86,10 @@ class DocumentMemory:
     def enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:
         """Evict until the documents fit the budget (never the shown or a running one); returns bytes freed.
 
-        Whatever was freed is handed back to the system off the UI thread (``core.heap``), so the process's
-        resident memory follows the budget."""
+        Whatever was freed, and whatever the run or switch that called this left free, is handed back to the
+        system off the UI thread (``core.heap``), so the process's resident memory follows the budget."""
         freed = self._enforce(docs, shown)
-        if freed:
-            heap.trim_soon()
+        heap.trim_soon()
         return freed
 
     def _enforce(self, docs: list[ImageDocument], shown: ImageDocument | None) -> int:

@@ -132,7 +132,7 @@ class InferenceWorker(QObject):
             return self._predictors[key]
         from u2studio.inference.predictor import Predictor
 
-        predictor = Predictor(model, device, on_notice=self.notice.emit)
+        predictor = Predictor(model, device, on_notice=self.notice.emit, lean_memory=True)
         self._predictors[key] = predictor
         while len(self._predictors) > self.predictor_limit:
             self._predictors.popitem(last=False)

@@ -70,6 +70,7 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.abort_mb = abort_mb
         self.peak_mb = 0.0
+        self.step_peak_mb = 0.0  # the highest reading since the current step began (the step resets it)
         self.current_mb = 0.0
         self.over = False
         self._page = os.sysconf("SC_PAGE_SIZE")
@@ -85,6 +86,7 @@ class RssSampler(threading.Thread):
         with open("/proc/self/statm") as handle:
             self.current_mb = int(handle.read().split()[1]) * self._page / 2**20
         self.peak_mb = max(self.peak_mb, self.current_mb)
+        self.step_peak_mb = max(self.step_peak_mb, self.current_mb)
         self.over = self.over or self.current_mb > self.abort_mb
         return self.current_mb
 

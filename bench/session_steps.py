@@ -35,7 +35,7 @@ class Session:
         self.beat = Heartbeat()
         self.rss = RssSampler(rss_abort_mb)
         self.probe = PaintProbe(self.canvas)
-        self.rows: list[tuple[str, float, float, float]] = []  # step, ms until done, worst stall ms, RSS MB
+        self.rows: list[tuple[str, float, float, float, float]] = []  # step, ms until done, worst stall ms, RSS MB, peak MB
         self.brush: dict[str, list[float]] = {}
         self.switch_warm: list[float] = []  # to an image whose photo is still decoded in memory
         self.switch_cold: list[float] = []  # to an image never shown yet
@@ -78,6 +78,7 @@ class Session:
              timeout_s: float = 120.0, settle_s: float = 0.25) -> float:
         """Run ``action`` inside the event loop, wait for ``until``, and record time and the worst stall."""
         self.beat.reset()
+        self.rss.step_peak_mb = self.rss.current_mb
         if self.stacks is not None:
             self.stacks.label = name
         begin = now_ms()
@@ -94,7 +95,7 @@ class Session:
         pump(finished, timeout_s, self.rss)
         elapsed = (done[0] or now_ms()) - begin
         pump(None, settle_s, self.rss)
-        self.rows.append((name, elapsed, self.beat.stall(), self.rss.current_mb))
+        self.rows.append((name, elapsed, self.beat.stall(), self.rss.current_mb, self.rss.step_peak_mb))
         return elapsed
 
     @property
@@ -129,8 +130,8 @@ class Session:
         self.step(f"switch to {index}", action, lambda: bool(shown[0]), 30.0, 0.1)
         self.probe.on_paint = None
         elapsed = shown[0] - began[0] if shown[0] else float("nan")
-        name, _, stall, rss = self.rows[-1]
-        self.rows[-1] = (name, elapsed, stall, rss)  # the paint's own time, not the loop's next check
+        name, _, stall, rss, peak = self.rows[-1]
+        self.rows[-1] = (name, elapsed, stall, rss, peak)  # the paint's own time, not the loop's next check
         bucket.append(elapsed)
 
     def stroke(self, label: str, zoom: float | None, refine_path: np.ndarray | None = None) -> None:
@@ -268,9 +269,9 @@ class Session:
         if self.stacks is not None:
             self.stacks.stop()
             self.stacks.report()
-        print(f"{'step':<40} {'done ms':>9} {'stall ms':>9} {'RSS MB':>8}")
-        for name, elapsed, stall, rss in self.rows:
-            print(f"{name:<40} {elapsed:9.0f} {stall:9.0f} {rss:8.0f}")
+        print(f"{'step':<40} {'done ms':>9} {'stall ms':>9} {'RSS MB':>8} {'peak MB':>8}")
+        for name, elapsed, stall, rss, peak in self.rows:
+            print(f"{name:<40} {elapsed:9.0f} {stall:9.0f} {rss:8.0f} {peak:8.0f}")
         everything: list[float] = []
         for label, values in self.brush.items():
             everything += values
@@ -313,4 +314,13 @@ class Session:
 
         QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]
         self.rss.stop()
+        self.beat.timer.stop()
+        self.hashing.shutdown(wait=True)
         self.window.close()
+        self.window.deleteLater()
+        pump(None, 0.5)
+        from PySide6.QtWidgets import QApplication
+
+        from u2studio.gui.app import shut_down
+
+        shut_down(QApplication.instance())  # as the studio quits (it used to crash at exit after the copy step)

@@ -13,6 +13,7 @@ from u2studio.gui.shell.main_window import MainWindow
 from u2studio.gui.common.style import apply_theme
 
 GUI_SWITCH_INTERVAL_S = 0.001
+PROCESS_CLIPBOARD_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl"})  # Qt's in-process clipboard
 
 
 def application() -> QApplication:
@@ -48,4 +49,20 @@ def run(paths: list[str]) -> int:
     window = create_window(paths)
     code = app.exec()
     del window
+    shut_down(app)
     return int(code)
+
+
+def shut_down(app: QApplication) -> None:
+    """Destroy the application in order, while Python still runs.
+
+    Platforms without a clipboard of their own (offscreen, minimal) keep the clipboard's QMimeData in one of
+    Qt's static objects, deleted after the interpreter is gone: its Python wrapper's destructor then crashed the
+    process on quit after every copied cutout. Those clipboards die with the process anyway, so it is cleared
+    first; a desktop's clipboard (X11, Windows, macOS) belongs to the platform integration and is handed over
+    by ``shutdown`` itself.
+    """
+    if app.platformName() in PROCESS_CLIPBOARD_PLATFORMS:
+        app.clipboard().clear()
+    app.processEvents()
+    app.shutdown()

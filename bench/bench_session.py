@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen python bench/bench_session.py [--image PATH] [--count N]
     xvfb-run -a python bench/bench_session.py ...      (also reads the copied cutout with xclip)
 
-It opens N copies (default 50) of the photo (generated, 6000×4000, when no --image), runs the model on all,
+The model's export is made first, in another process (``--cold-export`` skips that to time a first session
+after install). It opens N copies (default 50) of the photo (generated, 6000×4000, when no --image), runs the model on all,
 paints brush strokes about 50 screen pixels wide from synthetic mouse events at fit and at 100 %, both while
 the model runs on other images and when it is idle, switches between images, changes threshold and ρ, toggles
 every overlay, saves the mask and the cutout, copies, refines an edge and exports to a dataset. Each brush event
@@ -36,6 +37,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--work", type=Path, help="folder for copies and outputs (default: a temporary one)")
     parser.add_argument("--stacks", action="store_true",
                         help="also sample the GUI thread's stack during stalls and print where the loop stalled")
+    parser.add_argument("--cold-export", action="store_true",
+                        help="time the first session after install: no cached export, so the studio imports torch and "
+                             "exports the model during the first run (default: the export is made beforehand in another "
+                             "process, as every later session and the packaged app, which carries it, find it)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="trace numpy's allocations and print at the end which call sites hold the most (slower)")
     return parser.parse_args()
@@ -71,6 +76,11 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("U2STUDIO_DATA_DIR", str(work / "data"))
     paths = prepare(args, work)
+    if not args.cold_export:
+        import subprocess
+
+        subprocess.run([sys.executable, "-c", "import sys; from u2studio.inference.predictor import Predictor; "
+                        "Predictor(sys.argv[1], device='cpu')", args.model], check=True)
     from session_steps import Session
 
     session = Session(paths, work, args.model, args.rss_abort_mb, stacks=args.stacks)

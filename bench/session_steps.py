@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -289,6 +290,7 @@ class Session:
               f"full-size predictions {sum(d.prediction_held for d in docs)}, masks {sum(d.mask is not None for d in docs)}, "
               f"edit layers {sum(d.edits is not None for d in docs)}), pictures and caches {memory.held() / mb:.0f} MB, "
               f"budget {memory.budget_bytes / mb:.0f} MB, RSS {self.rss.current_mb:.0f} MB")
+        print(f"  torch imported in the studio's process: {'yes' if 'torch' in sys.modules else 'no'}")
         parts = memory_breakdown()
         print("  where RSS is: " + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()))
         from u2studio.core import heap

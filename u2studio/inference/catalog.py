@@ -27,11 +27,18 @@ class Catalog:
 
 
 def load_catalog() -> Catalog:
-    """Look up the installed models and probe the devices (imports torch: call it off the UI thread)."""
-    from u2studio.inference.device import probe
+    """Look up the installed models and probe the devices; call it off the UI thread.
+
+    Torch is imported only where a GPU could be present (``hardware.accelerator_possible``): on a CPU-only
+    machine the devices are known without it, and the studio's CPU path may never need torch at all."""
+    from u2studio.inference.hardware import accelerator_possible
     from u2studio.models.store import list_models
 
     models = tuple(ModelChoice(e.name, e.label, describe_finetune(e.metadata.get(FINETUNE_KEY))) for e in list_models())
+    if not accelerator_possible():
+        return Catalog(models, ("auto", "cpu"), "CPU only")
+    from u2studio.inference.device import probe
+
     info = probe()
     note = f"CUDA: {info.cuda_name}" if info.cuda else ("MPS" if info.mps else "CPU only")
     return Catalog(models, tuple(info.available()), note)

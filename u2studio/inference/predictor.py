@@ -1,11 +1,10 @@
-"""The Predictor: numpy image in, probability map out, with preprocessing from the model's config."""
+"""The Predictor: numpy image in, probability map out, with preprocessing from the model's config (torch, any device)."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ from torch import nn
 
 from u2studio.inference import device as devices
 from u2studio.inference.fallback import device_failure, release_memory
+from u2studio.inference.maps import MapPredictor, Prediction
 from u2studio.inference.onnx_cache import OrtEngine
-from u2studio.inference.preprocessing import ensure_rgb, normalise, postprocess, preprocess
+from u2studio.inference.preprocessing import ensure_rgb, postprocess, preprocess
 from u2studio.models.config import ModelConfig
 from u2studio.models.fuse import folded_copy
 from u2studio.models.registry import create_model, model_config
@@ -26,15 +26,6 @@ __all__ = ["Prediction", "Predictor", "ensure_rgb", "postprocess", "preprocess"]
 MPS_TOLERANCE = 1e-2
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """The main probability map at image size, and every side output (sigmoid, at image size)."""
-
-    mask: np.ndarray
-    sides: tuple[np.ndarray, ...]
-    side_names: tuple[str, ...]
-
-
 def main_logits(outputs: object, config: ModelConfig) -> list[torch.Tensor]:
     """The list of map logits from a model's raw output (IS-Net also returns features)."""
     if isinstance(outputs, tuple) and len(outputs) == 2 and isinstance(outputs[0], list):
@@ -43,7 +34,7 @@ def main_logits(outputs: object, config: ModelConfig) -> list[torch.Tensor]:
     return outputs
 
 
-class Predictor:
+class Predictor(MapPredictor):
     """Runs one model on numpy images; preprocessing, forward and postprocessing stay separate.
 
     ``model`` is a registry name, an installed model name or a checkpoint path.
@@ -146,10 +137,6 @@ class Predictor:
             return 1
         return 8 if self.config.input_size <= 512 else 2
 
-    def forward_main(self, batch: np.ndarray) -> np.ndarray:
-        """The main map's sigmoid for an N×3×S×S batch (N×S×S float32)."""
-        return self.forward(batch)[self.config.main_output]
-
     def _run_cpu(self, tensor: torch.Tensor) -> list[np.ndarray]:
         self._ensure_onnx()
         if self._onnx is not None:
@@ -188,45 +175,3 @@ class Predictor:
         self._notice(message)
         self.device = torch.device("cpu")
         self._model = self._cpu_model
-
-    def predict(self, image: np.ndarray) -> np.ndarray:
-        """The main probability map of one image, float32 H×W in [0, 1] at the image's size."""
-        return self.predict_batch([image])[0]
-
-    def predict_batch(self, images: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Main probability maps for several images of any sizes."""
-        return [p.mask for p in self.predict_full_batch(images, with_sides=False)]
-
-    def predict_full(
-        self, image: np.ndarray, *, sides_at_image_size: bool = True, main_at_image_size: bool = True
-    ) -> Prediction:
-        """The main map and every side output of one image, all at the image's size.
-
-        ``sides_at_image_size=False`` keeps the side outputs at the model's resolution (the studio upscales them
-        only for display: seven 24-MP float maps would be 670 MB). ``main_at_image_size=False`` returns the main
-        map normalised but not resized (float32 at the model's size), for the caller to enlarge.
-        """
-        return self.predict_full_batch(
-            [image], with_sides=True, sides_at_image_size=sides_at_image_size, main_at_image_size=main_at_image_size
-        )[0]
-
-    def predict_full_batch(
-        self, images: Sequence[np.ndarray], with_sides: bool = True, sides_at_image_size: bool = True,
-        main_at_image_size: bool = True,
-    ) -> list[Prediction]:
-        """Predictions for several images, with side outputs when asked (at image or model size)."""
-        if not images:
-            return []
-        batch = np.stack([preprocess(img, self.config) for img in images])
-        maps = self.forward(batch)
-        results = []
-        for index, image in enumerate(images):
-            height, width = image.shape[:2]
-            raw = maps[self.config.main_output][index]
-            main = postprocess(raw, height, width, self.min_max) if main_at_image_size else normalise(raw, self.min_max)
-            sides: tuple[np.ndarray, ...] = ()
-            if with_sides:
-                side_h, side_w = (height, width) if sides_at_image_size else maps[0][index].shape[-2:]
-                sides = tuple(postprocess(m[index], side_h, side_w, min_max=False) for m in maps)
-            results.append(Prediction(main, sides, self.config.side_names if with_sides else ()))
-        return results

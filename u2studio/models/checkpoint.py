@@ -7,12 +7,9 @@ import os
 import pickle
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors import safe_open
-from safetensors.torch import save as safetensors_save
-from safetensors.torch import load as safetensors_load
 
 from u2studio.core.atomic import atomic_write_bytes, atomic_write_text
 
@@ -21,6 +18,9 @@ METADATA_KEY = "u2studio"
 # The largest model (U²-Net, IS-Net) is ~180 MB of float32; a checkpoint file, and what it
 # decompresses to, may be a few times that (optimiser state, fp64) but never gigabytes.
 DEFAULT_MAX_CHECKPOINT_MB = 1024
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: listing models and reading metadata need no torch
+    import torch
 
 
 class CheckpointError(Exception):
@@ -35,6 +35,9 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
             raise CheckpointError(f"{file_path}: not a regular file (a folder, pipe or device); refused")
         raise CheckpointError(f"{file_path}: no such checkpoint file")
     check_checkpoint_size(file_path)
+    import torch
+    from safetensors.torch import load as safetensors_load
+
     try:
         if file_path.suffix == ".safetensors":
             raw: Any = safetensors_load(file_path.read_bytes())
@@ -90,6 +93,8 @@ def check_checkpoint_size(path: Path) -> None:
 
 def clean_state_dict(raw: Any, label: str = "checkpoint") -> dict[str, torch.Tensor]:
     """Unwrap ``state_dict``/``model`` containers and strip DDP and torch.compile prefixes."""
+    import torch
+
     state = raw
     for key in ("state_dict", "model_state_dict", "model", "net"):
         if isinstance(state, Mapping) and key in state and isinstance(state[key], Mapping):
@@ -155,6 +160,8 @@ def load_into(model: torch.nn.Module, state: Mapping[str, torch.Tensor], label: 
 def check_values(model: torch.nn.Module, state: Mapping[str, torch.Tensor], label: str = "checkpoint") -> None:
     """Refuse weights that would load silently wrong: integer tensors where the model has floats
     (they would be cast), and NaN or infinite values (they give empty masks)."""
+    import torch
+
     own = model.state_dict()
     bad_type = [k for k in own if own[k].is_floating_point() and not state[k].is_floating_point()]
     if bad_type:
@@ -168,7 +175,7 @@ def check_values(model: torch.nn.Module, state: Mapping[str, torch.Tensor], labe
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The u2studio metadata stored in a safetensors header (empty if there is none)."""
     try:
-        with safe_open(str(path), framework="pt") as handle:
+        with safe_open(str(path), framework="numpy") as handle:  # the header only: no torch
             meta = handle.metadata() or {}
     except Exception as exc:
         raise CheckpointError(f"{path}: not a readable safetensors file ({exc})") from None
@@ -184,6 +191,8 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def save_weights(path: str | os.PathLike[str], state: Mapping[str, torch.Tensor], metadata: Mapping[str, Any]) -> Path:
     """Write weights as safetensors with metadata in the header and a JSON file beside it, atomically."""
+    from safetensors.torch import save as safetensors_save
+
     target = Path(path)
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in state.items()}
     meta_text = json.dumps(dict(metadata), sort_keys=True)

@@ -21,7 +21,7 @@ from PySide6.QtCore import QSettings
 from u2studio.core import heap
 from u2studio.core.document import ImageDocument
 
-DEFAULT_BUDGET_MB = 1536
+DEFAULT_BUDGET_MB = 768
 SETTING = "memory_budget_mb"
 ENV = "U2STUDIO_MEMORY_MB"
 DEFAULT_UNDO_MB = 512
@@ -41,7 +41,7 @@ def setting_mb(settings: QSettings | None, name: str, env: str, default: int) ->
 
 
 def budget_mb(settings: QSettings | None = None) -> int:
-    """The budget for documents' pixel arrays in MB (``U2STUDIO_MEMORY_MB``, the setting, else 1536)."""
+    """The budget for documents' pixel arrays in MB (``U2STUDIO_MEMORY_MB``, the setting, else 768)."""
     return setting_mb(settings, SETTING, ENV, DEFAULT_BUDGET_MB)
 
 

@@ -62,7 +62,7 @@ class InferenceWorker(QObject):
 
     @Slot()
     def load_catalog(self) -> None:
-        """Find installed models and devices (this is where torch first gets imported)."""
+        """Find installed models and devices (torch only where a GPU could be present: ``inference.catalog``)."""
         lower_thread_priority()  # torch's threads, made from this one, inherit it
         try:
             from u2studio.inference.catalog import load_catalog
@@ -130,13 +130,24 @@ class InferenceWorker(QObject):
         if key in self._predictors:
             self._predictors.move_to_end(key)
             return self._predictors[key]
-        from u2studio.inference.predictor import Predictor
-
-        predictor = Predictor(model, device, on_notice=self.notice.emit, lean_memory=True)
+        predictor = self._open(model, device)
         self._predictors[key] = predictor
         while len(self._predictors) > self.predictor_limit:
             self._predictors.popitem(last=False)
         return predictor
+
+    def _open(self, model: str, device: str) -> Any:
+        """On a CPU-only machine with the export cached: the torch-free predictor (no torch import, whose
+        interpreter-lock stretches freeze the window); otherwise the torch Predictor (GPU, or making the export)."""
+        from u2studio.inference.cached import open_cached, runs_on_cpu
+
+        if runs_on_cpu(device):
+            cached = open_cached(model, keep_ui_core=True, lean_memory=True)
+            if cached is not None:
+                return cached
+        from u2studio.inference.predictor import Predictor
+
+        return Predictor(model, device, on_notice=self.notice.emit, lean_memory=True)
 
     def loaded_models(self) -> list[tuple[str, str]]:
         """The (model, device) pairs held now, least recently used first."""

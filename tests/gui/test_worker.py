@@ -163,3 +163,39 @@ def test_a_superseded_job_that_has_not_started_is_taken_out_of_the_queue_with_wh
     qtbot.waitUntil(lambda: not jobs.busy, timeout=10_000)
     assert ran == ["new"] and seen == [True, "new"]
     assert jobs.dropped == 2
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_every_kind_of_background_thread_runs_behind_the_gui_thread(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    import os
+    import threading
+
+    from u2studio.core import heap
+    from u2studio.core.editing.autosave import Autosaver
+    from u2studio.gui.canvas.cutout_jobs import CutoutJobs
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def nice_of(thread: threading.Thread) -> int:
+        stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[16])
+
+    gui = nice()
+    cutouts = CutoutJobs()
+    seen: list[object] = []
+    cutouts.done.connect(lambda job, result: seen.append(result))
+    cutouts.submit(nice)  # the pool that saves and copies cutouts
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen[0] > gui
+    saver = Autosaver(tmp_path / "photo.png", (4, 4), lambda: (np.zeros((4, 4), np.uint8), 0))
+    qtbot.waitUntil(lambda: nice_of(saver._thread) > gui, timeout=5_000)  # the autosave's encodes
+    saver.close(discard_session=True)
+    if heap.available():
+        heap.trim_soon()
+        heap.trim_soon()  # coalesced: the trim thread waits out the one-second gap, so it is there to look at
+        trims = [t for t in threading.enumerate() if t.name == "u2studio-heap-trim"]
+        assert trims
+        qtbot.waitUntil(lambda: not trims[0].is_alive() or nice_of(trims[0]) > gui, timeout=5_000)
+        assert not trims[0].is_alive() or nice_of(trims[0]) > gui  # it walks every arena: never at the GUI's priority
+    assert nice() == gui

@@ -22,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from u2studio.core.priority import lower_current_thread
+
 MIN_GAP_S = 1.0  # at most one trim a second: each walks every arena, taking its lock
 _lock = threading.Lock()
 _state: dict[str, float | bool] = {"running": False, "again": False, "last": float("-inf")}
@@ -69,6 +71,7 @@ def trim_soon() -> None:
 
 
 def _worker() -> None:
+    lower_current_thread()
     while True:
         wait = float(_state["last"]) + MIN_GAP_S - time.monotonic()
         if wait > 0:

@@ -24,6 +24,7 @@ import numpy as np
 from u2studio.core.atomic import atomic_write_text
 from u2studio.core.imageio import ImageLoadError, load_mask, save_png
 from u2studio.core.paths import data_dir
+from u2studio.core.priority import lower_current_thread
 
 SCHEMA_VERSION = 1
 META_NAME = "session.json"
@@ -251,6 +252,7 @@ class Autosaver:
             self.flush()
 
     def _run(self) -> None:
+        lower_current_thread()  # the autosave's encodes never take a core from the brush
         while True:
             with self._cond:
                 while not self._pending and not self._closed and self._clean is None:

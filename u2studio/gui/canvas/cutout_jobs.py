@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from u2studio.core.priority import lower_current_thread
 from u2studio.gui.canvas.view_options import CutoutChoice
+
 
 def render(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice) -> np.ndarray:
     """The RGBA cutout of the user's mask; their corrections (``locked``) are never moved by refinement."""
@@ -78,6 +80,7 @@ class _Job(QRunnable):
         self.job_id, self.work, self.signals = job_id, work, signals
 
     def run(self) -> None:
+        lower_current_thread()
         try:
             result = self.work()
         except Exception as exc:  # noqa: BLE001 - reported to the user as a toast, never lost

@@ -21,25 +21,15 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from u2studio.core import heap
+from u2studio.core.priority import lower_current_thread
 
 log = logging.getLogger("u2studio.gui.background")
 
-BACKGROUND_NICE = 5  # added to a background thread's nice value (Linux); the GUI thread keeps its own
-_lowered = threading.local()
 
 
 def lower_thread_priority() -> None:
-    """Let the calling thread yield the CPU to the GUI thread (Linux per-thread nice; elsewhere nothing). Once a thread."""
-    if getattr(_lowered, "done", False):
-        return
-    _lowered.done = True
-    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + BACKGROUND_NICE))
-    except OSError:  # not permitted here: run at the same priority
-        log.debug("could not lower a background thread's priority")
+    """Let the calling thread yield the CPU to the GUI thread (``core.priority``); once a thread."""
+    lower_current_thread()
 
 
 class _Relay(QObject):

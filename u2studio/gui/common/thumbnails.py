@@ -21,8 +21,10 @@ class _ThumbnailJob(QRunnable):
 
     def run(self) -> None:
         """Decode, centre on a transparent square and send (nothing is sent for an unreadable file)."""
+        from u2studio.core.priority import lower_current_thread
         from u2studio.core.thumbnail import read_thumbnail
 
+        lower_current_thread()
         try:
             small = read_thumbnail(self.path, self.size)
         except Exception:  # noqa: BLE001 (an unreadable image keeps its placeholder; opening it reports why)

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from u2studio.core.dataset import Dataset, DatasetError, DatasetLockedError, ManifestError, Record
 from u2studio.core.hashing import sha256_file
+from u2studio.core.priority import lower_current_thread
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Task(QRunnable):
 
     def run(self) -> None:
         """Called by QThreadPool on a worker thread."""
+        lower_current_thread()
         try:
             result = self.fn()
         except Exception as exc:  # becomes a notification

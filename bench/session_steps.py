@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 
+from u2studio.core.priority import lower_current_thread
 from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, memory_breakdown,
                             now_ms, numpy_owners, pump, python_owners, qt_pictures, wavy)
 
@@ -44,7 +45,7 @@ class Session:
         self.expected: dict[str, str | Future] = {}
         self.revisit_ok = False
         self.aborted = ""
-        self.hashing = ThreadPoolExecutor(1)  # an image off screen gets no mask until shown: hash its base off the loop
+        self.hashing = ThreadPoolExecutor(1, initializer=lower_current_thread)  # the bench's own checking, behind the GUI  # an image off screen gets no mask until shown: hash its base off the loop
         self.controller.prediction_arrived.connect(self._arrived)
         self.rss.start()
         self.beat.start()

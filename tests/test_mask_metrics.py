@@ -50,3 +50,20 @@ def test_overlay_pictures() -> None:
     edge = contour_rgba(mask)[..., 3] > 0
     assert edge[2, 2] and edge[2, 4] and not edge[3, 3] and not edge[0, 0]
     assert cutout_rgba(np.ones((8, 8, 3), np.uint8), mask).shape == (8, 8, 4)
+
+
+def test_the_uint8_fast_path_gives_the_float_definitions_numbers() -> None:
+    rng = np.random.default_rng(3)
+    pred = (rng.random((120, 160)) * 255).astype(np.uint8)
+    gt = pred.copy()
+    gt[30:90, 40:120] = 255 - gt[30:90, 40:120]
+    gt[0, :] = 128  # exactly at the levels: 128 is predicted foreground but not reference foreground
+    pred[1, :] = 128
+    floats = np.abs(pred.astype(np.float64) / 255 - gt.astype(np.float64) / 255).mean()
+    assert mae(pred, gt) == pytest.approx(floats, abs=1e-12)
+    x, y = pred >= 128, gt > 128
+    assert iou(pred, gt) == pytest.approx(np.count_nonzero(x & y) / np.count_nonzero(x | y), abs=1e-12)
+    strided = pred[::2, ::3]  # a view that is not contiguous
+    assert mae(strided, gt[::2, ::3]) == pytest.approx(
+        np.abs(strided / 255 - gt[::2, ::3] / 255).mean(), abs=1e-12)
+    assert iou(strided, strided > 0) == iou(strided, (strided > 0).astype(np.uint8) * 255)  # bool falls back

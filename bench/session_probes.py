@@ -262,7 +262,8 @@ class StallStacks(threading.Thread):
             if frame is None:
                 continue
             frames = [f for f in traceback.extract_stack(frame) if "site-packages" not in f.filename
-                      and "/bench/" not in f.filename][-self.depth:]
+                      and not f.filename.endswith(("session_probes.py", "session_steps.py", "bench_session.py"))
+                      or f.name in ("_arrived", "_post", "_tick", "on_paint")][-self.depth:]
             key = f"[{self.label}] " + " <- ".join(f"{Path_name(f.filename)}:{f.lineno} {f.name}" for f in reversed(frames))
             others = []  # what the other threads run meanwhile (one holding the GIL in a long call stalls the GUI too)
             for ident, other in everyone.items():
@@ -293,6 +294,25 @@ def Path_name(filename: str) -> str:  # noqa: N802
         if anchor in parts:
             return "/".join(parts[parts.index(anchor):])
     return "/".join(parts[-3:])
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq, steal), Linux; else []."""
+    try:
+        with open("/proc/stat") as handle:
+            return [int(v) for v in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return []
+
+
+def busy_report(before: list[int], after: list[int]) -> str:
+    """How busy the machine was between two ``cpu_times``: non-idle share and the hypervisor's steal share."""
+    if len(before) < 8 or len(after) < 8:
+        return "machine load: unknown"
+    delta = [b - a for a, b in zip(before, after)]
+    total = max(1, sum(delta))
+    busy = total - delta[3] - delta[4]
+    return f"machine during the session: {100 * busy / total:.0f} % busy, {100 * delta[7] / total:.1f} % stolen by the hypervisor"
 
 
 def memory_breakdown() -> dict[str, float]:

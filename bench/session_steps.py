@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QTimer
 
 from u2studio.core.priority import lower_current_thread
-from session_probes import (Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, memory_breakdown,
+from session_probes import (busy_report, cpu_times, Heartbeat, MemoryExceeded, PaintProbe, Pointer, RssSampler, StallStacks, mask_hash, memory_breakdown,
                             now_ms, numpy_owners, pump, python_owners, qt_pictures, wavy)
 
 STROKE_MS = 1300.0  # the stroke: about 1.3 s
@@ -47,6 +47,7 @@ class Session:
         self.aborted = ""
         self.hashing = ThreadPoolExecutor(1, initializer=lower_current_thread)  # the bench's own checking, behind the GUI  # an image off screen gets no mask until shown: hash its base off the loop
         self.controller.prediction_arrived.connect(self._arrived)
+        self.cpu_before = cpu_times()
         self.rss.start()
         self.beat.start()
         self.stacks = StallStacks(self.beat) if stacks else None
@@ -279,8 +280,9 @@ class Session:
             everything += values
             if values:
                 arr = np.array(values)
+                worst = np.argsort(arr)[::-1][:3]
                 print(f"  {label:<34} n={len(arr):3d} p50 {np.percentile(arr, 50):6.1f}  p95 {np.percentile(arr, 95):6.1f}"
-                      f"  max {arr.max():6.1f} ms")
+                      f"  max {arr.max():6.1f} ms  (worst at events " + ", ".join(f"#{i} {arr[i]:.0f}" for i in worst) + ")")
         for what, values in (("a not-yet-shown image", self.switch_cold), ("an evicted image (decoded again)", self.switch_evicted),
                              ("a decoded image (switch_ms)", self.switch_warm)):
             if values:
@@ -291,6 +293,7 @@ class Session:
               f"full-size predictions {sum(d.prediction_held for d in docs)}, masks {sum(d.mask is not None for d in docs)}, "
               f"edit layers {sum(d.edits is not None for d in docs)}), pictures and caches {memory.held() / mb:.0f} MB, "
               f"budget {memory.budget_bytes / mb:.0f} MB, RSS {self.rss.current_mb:.0f} MB")
+        print("  " + busy_report(self.cpu_before, cpu_times()))
         print(f"  torch imported in the studio's process: {'yes' if 'torch' in sys.modules else 'no'}")
         parts = memory_breakdown()
         print("  where RSS is: " + ", ".join(f"{k} {v:.0f} MB" for k, v in parts.items()))

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from u2studio.gui.common import none_guard
+from u2studio.gui.common.gc_policy import freeze_long_lived
 from u2studio.gui.shell.main_window import MainWindow
 from u2studio.gui.common.style import apply_theme
 
@@ -37,6 +38,7 @@ def create_window(paths: list[str] | None = None) -> MainWindow:
     application()
     window = MainWindow()
     window.show()
+    QTimer.singleShot(0, freeze_long_lived)  # the window's objects live as long as the studio (gc_policy)
     if paths:
         QTimer.singleShot(0, lambda: window.open_paths(list(paths)))
     return window

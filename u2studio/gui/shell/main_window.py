@@ -27,6 +27,7 @@ from u2studio.gui.shell.layout import MIN_LEFT_WIDTH, add_dock, column, restore_
 from u2studio.gui.shell.settings import add_recent, open_settings, recent_files
 from u2studio.gui.shell.status_bar import StudioStatusBar
 from u2studio.gui.common.toast import ToastHost
+from u2studio.gui.common.gc_policy import freeze_long_lived
 from u2studio.gui.training.panel import TrainingPanel
 from u2studio.gui.canvas.view_options import ViewMode, ViewOptions
 from u2studio.gui.canvas.cutout_panel import CutoutPanel
@@ -238,6 +239,7 @@ class MainWindow(QMainWindow):
         self.metrics.show_comparison(result, self.controller.presenter.options.compare.value)  # type: ignore[arg-type]
 
     def _catalog(self, catalog: object) -> None:
+        freeze_long_lived()  # the worker has imported the inference code: out of the collector's walks (gc_policy)
         self.picker.set_catalog(catalog, self.controller.model, self.controller.device)  # type: ignore[arg-type]
         self.controller.client.warm_up(self.controller.model, self.controller.device)
         self.status.set_device(f"{self.controller.device} ({catalog.device_note})")  # type: ignore[attr-defined]

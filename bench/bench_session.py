@@ -43,6 +43,9 @@ def parse() -> argparse.Namespace:
                              "process, as every later session and the packaged app, which carries it, find it)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="trace numpy's allocations and print at the end which call sites hold the most (slower)")
+    parser.add_argument("--trace", type=Path,
+                        help="write every stall and brush latency above 50 ms as JSON (perf_counter ms), to line up "
+                             "with a scheduler trace")
     return parser.parse_args()
 
 
@@ -89,6 +92,12 @@ def main() -> int:
     finally:
         session.report()
         session.close()
+        if args.trace:
+            import json
+
+            import session_probes
+
+            args.trace.write_text(json.dumps(session_probes.SLOW))
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -19,6 +19,10 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 HEARTBEAT_MS = 5
+SLOW_MS = 50.0
+# (kind, start on the perf_counter clock in ms, duration ms) of every stall and brush latency above SLOW_MS, for
+# lining up with a scheduler trace (`perf record -k CLOCK_MONOTONIC`, the same clock on Linux): --trace FILE
+SLOW: list[tuple[str, float, float]] = []
 
 
 def now_ms() -> float:
@@ -28,7 +32,8 @@ def now_ms() -> float:
 
 def mask_hash(mask: np.ndarray | None) -> str:
     """A short digest of a mask (None: '-')."""
-    return "-" if mask is None else hashlib.sha1(np.ascontiguousarray(mask).tobytes()).hexdigest()[:16]
+    # through the buffer protocol: hashlib releases the GIL, where tobytes() copied 24 MB holding it
+    return "-" if mask is None else hashlib.sha1(np.ascontiguousarray(mask)).hexdigest()[:16]
 
 
 class Heartbeat(QObject):
@@ -55,7 +60,10 @@ class Heartbeat(QObject):
 
     def _tick(self) -> None:
         t = now_ms()
-        self.worst = max(self.worst, t - self._last - HEARTBEAT_MS)
+        gap = t - self._last - HEARTBEAT_MS
+        if gap > SLOW_MS:
+            SLOW.append(("stall", self._last, gap))
+        self.worst = max(self.worst, gap)
         self._last = t
 
     def stall(self) -> float:
@@ -152,6 +160,8 @@ class PaintProbe(QObject):
             self.paints += 1
             for stamp in self.waiting:
                 self.latencies.append(self.last_paint_end - stamp)
+                if self.last_paint_end - stamp > SLOW_MS:
+                    SLOW.append(("brush", stamp, self.last_paint_end - stamp))
             self.waiting.clear()
             if self.on_paint is not None:
                 self.on_paint()

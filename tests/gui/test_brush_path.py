@@ -213,3 +213,32 @@ def test_edits_made_while_the_relaxed_zone_is_built_are_replayed_off_the_gui_thr
     fresh = LiveRelaxed(doc, presenter.options.compare, presenter.options.rho)
     np.testing.assert_array_equal(presenter.live.rgba, fresh.rgba)
     assert presenter.live.scores() == pytest.approx(fresh.scores())
+
+
+def test_metrics_wait_for_the_relaxed_counts_to_catch_up_instead_of_finishing_them_on_the_gui_thread(shown, qtbot) -> None:  # noqa: ANN001
+    from u2studio.gui.canvas.live_relaxed import LiveRelaxed
+    from u2studio.gui.canvas.view_options import ViewOptions
+    from u2studio.gui.inference.metrics_runner import MetricsRunner
+
+    _, presenter, doc = shown
+    presenter.set_options(ViewOptions(relaxed=True, contour=True))
+    qtbot.waitUntil(lambda: presenter.live is not None, timeout=30_000)
+    chunks: list[str] = []
+    presenter.deferred.repainted = []
+    runner = MetricsRunner(lambda: doc, presenter)
+    results: list[object] = []
+    runner.ready.connect(results.append)
+    doc.mask[100:1100, 100:1900] = 255 - doc.mask[100:1100, 100:1900]  # the box of a long stroke at fit
+    doc.mask_changed((100, 100, 1900, 1100))
+    assert presenter.relaxed_catching_up()
+    stale = len(presenter.deferred._tiles["relaxed"])  # noqa: SLF001
+    assert stale > 20
+    runner._start()  # noqa: SLF001 (what the throttle timer calls once the stroke is over)
+    chunks.extend(layer for layer, _ in presenter.deferred.repainted)
+    assert chunks.count("relaxed") < stale  # it did not finish every stale tile in one go on the GUI thread
+    assert presenter.relaxed_catching_up() and not runner.jobs.busy  # and waits for them instead
+    qtbot.waitUntil(lambda: bool(results), timeout=30_000)
+    assert not presenter.relaxed_catching_up()
+    fresh = LiveRelaxed(doc, presenter.options.compare, presenter.options.rho)
+    assert (results[0].relaxed_f, results[0].precision, results[0].recall) == pytest.approx(fresh.scores())
+    runner.jobs.wait()

@@ -53,3 +53,17 @@ def prediction_foreground(mask: np.ndarray, threshold: float = PREDICTION_THRESH
         check_threshold(threshold)
         return mask >= threshold
     raise TypeError(f"a prediction must be uint8, bool or float, got {mask.dtype}")
+
+
+def as_0_255(foreground: np.ndarray) -> np.ndarray:
+    """A fresh bool map as a uint8 0/255 mask, made in place in its own bytes.
+
+    ``np.where(foreground, 255, 0)`` took 100 ms over 24 MP; a bool's byte is 0 or 1, so one
+    in-place multiply gives the same mask in a few milliseconds. ``foreground`` must be a temporary the
+    caller owns: its memory becomes the result.
+    """
+    if foreground.dtype != np.bool_:
+        raise TypeError(f"a foreground map is bool, got {foreground.dtype}")
+    out = foreground.view(np.uint8)
+    out *= np.uint8(255)
+    return out

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from u2studio.core.binarize import prediction_foreground
+from u2studio.core.binarize import as_0_255, prediction_foreground
 from u2studio.core.prediction_source import PredictionSource, compact_prediction
 
 Region = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1 and y1 exclusive)
@@ -302,7 +302,8 @@ def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.
         if prediction.dtype == np.uint8:
             return prediction.copy()
         return np.clip(prediction * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return np.where(prediction_foreground(prediction, threshold), np.uint8(255), np.uint8(0))
+    foreground = prediction_foreground(prediction, threshold)
+    return as_0_255(foreground.copy() if foreground is prediction else foreground)
 
 
 def clip_region(region: Region, bounds: Region) -> Region:

@@ -8,6 +8,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from u2studio.core.binarize import as_0_255
+
 
 class InputConfig(Protocol):
     """What preprocessing reads from a model's config (``ModelConfig`` has these fields)."""
@@ -80,5 +82,5 @@ def mask_uint8(prob: np.ndarray, height: int, width: int, min_max: bool = True,
     small = np.clip(normalise(prob, min_max), 0.0, 1.0) * np.float32(255.0) + np.float32(0.5)
     big = small if small.shape == (height, width) else cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     if threshold is not None:
-        return np.where(big >= np.float32(threshold * 255.0 + 0.5), np.uint8(255), np.uint8(0))
+        return as_0_255(big >= np.float32(threshold * 255.0 + 0.5))
     return big.astype(np.uint8)

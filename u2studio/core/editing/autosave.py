@@ -48,9 +48,13 @@ def session_key(image_path: str | os.PathLike[str], size: tuple[int, int]) -> st
 
 
 def mask_digest(mask: np.ndarray) -> str:
-    """SHA-256 of a mask's shape and pixels."""
+    """SHA-256 of a mask's shape and pixels.
+
+    The pixels are hashed through the buffer protocol: hashlib releases the GIL over them, where
+    ``tobytes()`` first copied 24 MB with the GIL held while the brush waited for it.
+    """
     digest = hashlib.sha256(f"{mask.shape[0]}x{mask.shape[1]}:".encode())
-    digest.update(np.ascontiguousarray(mask).tobytes())
+    digest.update(np.ascontiguousarray(mask))
     return digest.hexdigest()
 
 

@@ -20,7 +20,7 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 def _pack(values: np.ndarray) -> tuple[bytes | np.ndarray, bool]:
     """Keep small boxes as arrays; compress large ones."""
     if values.size > COMPRESS_ABOVE:
-        return zlib.compress(np.ascontiguousarray(values).tobytes(), 1), True
+        return zlib.compress(np.ascontiguousarray(values), 1), True  # the buffer itself: no copy first
     return np.ascontiguousarray(values).copy(), False
 
 

@@ -335,6 +335,10 @@ class OverlayPresenter(BrushPath):
         self.canvas.update_layer_region(layer, rgba_to_qimage(np.ascontiguousarray(patch)), x, y)
         self._keys[layer] = key
 
+    def relaxed_catching_up(self) -> bool:
+        """Whether the incremental relaxed overlay still has stale tiles (its counts lag the mask)."""
+        return self.live is not None and self.deferred.pending("relaxed")
+
     def live_scores(self) -> tuple[float, float, float] | None:
         """Relaxed (Fβ, precision, recall) of the shown comparison from the incremental overlay, if it is current."""
         doc, o = self.doc, self.options

@@ -3,7 +3,8 @@
 Every array is read in place on the pool thread: the prediction and the reference are replaced, never changed in
 place, and the shown mask, which the brush changes in place, is never copied on the UI thread (a 24-MP copy cost it
 ~80 ms): its version is noted when the computation starts, and a result whose mask changed meanwhile is dropped and
-asked for again. Nothing starts while a stroke is in progress. One computation at a time; changes meanwhile ask for another
+asked for again. Nothing starts while a stroke is in progress, nor while the relaxed zone's counts are still catching
+up with it tile by tile (DeferredRepaint). One computation at a time; changes meanwhile ask for another
 when it ends, and a result for an image no longer shown is dropped.
 """
 
@@ -55,7 +56,9 @@ class MetricsRunner(QObject):
             self._timer.start(500 if large else 100)
 
     def _start(self) -> None:
-        if self.busy():  # no copy of a 24-MP mask between two dabs: measure once the stroke is done
+        if self.busy() or self.presenter.relaxed_catching_up():
+            # no copy of a 24-MP mask between two dabs: measure once the stroke is done, and once the relaxed
+            # counts have caught up in their small chunks; finishing them here in one go stalled the loop 100+ ms
             self._timer.start(100)
             return
         if self.jobs.busy:

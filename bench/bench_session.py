@@ -46,6 +46,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--trace", type=Path,
                         help="write every stall and brush latency above 50 ms as JSON (perf_counter ms), to line up "
                              "with a scheduler trace")
+    parser.add_argument("--trace-ms", type=float, default=50.0, help="what --trace counts as slow (ms)")
     return parser.parse_args()
 
 
@@ -84,7 +85,10 @@ def main() -> int:
 
         subprocess.run([sys.executable, "-c", "import sys; from u2studio.inference.predictor import Predictor; "
                         "Predictor(sys.argv[1], device='cpu')", args.model], check=True)
+    import session_probes
     from session_steps import Session
+
+    session_probes.SLOW_MS = args.trace_ms
 
     session = Session(paths, work, args.model, args.rss_abort_mb, stacks=args.stacks)
     try:

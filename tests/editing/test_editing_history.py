@@ -111,3 +111,22 @@ def test_bad_records_are_refused() -> None:
         EditRecord.capture(Rect(0, 0, 4, 4), np.zeros((3, 4), np.uint8), np.zeros((3, 4), np.uint8), "x")
     with pytest.raises(ValueError):
         History(max_bytes=0)
+
+
+def test_a_raw_record_compacts_to_the_same_values_in_fewer_bytes() -> None:
+    _, truth = scene(1200, 900)
+    editor = MaskEditor(truth.copy(), record_history=False)
+    editor.begin_stroke(BrushParams(radius=300, hardness=0.5))
+    editor.add_point(200.0, 300.0)
+    editor.add_point(900.0, 500.0)
+    raw = editor.end_stroke(compress=False)
+    assert raw is not None and not raw.compressed and raw.compactable
+    compact = raw.compacted()
+    assert compact.compressed and not compact.compactable and compact.compacted() is compact
+    assert compact.rect == raw.rect and compact.label == raw.label and compact.nbytes < raw.nbytes / 4
+    np.testing.assert_array_equal(compact.old_values, raw.old_values)
+    np.testing.assert_array_equal(compact.new_values, raw.new_values)
+    kept = MaskEditor(truth.copy())  # with its own history the record is compressed as before
+    kept.begin_stroke(BrushParams(radius=300, hardness=0.5))
+    kept.add_point(200.0, 300.0)
+    assert kept.end_stroke(compress=False).compressed

@@ -290,3 +290,41 @@ def test_a_refine_result_waits_for_a_brush_stroke_to_end_and_metrics_wait_too(st
     qtbot.waitUntil(lambda: outcomes == ["applied"], timeout=5_000)
     assert e.group.activeStack().count() == 2  # the stroke, then the refinement: two undo steps
     qtbot.waitUntil(lambda: bool(measured), timeout=3_000)  # metrics once the stroke ended
+
+
+def test_a_large_strokes_undo_record_is_compressed_off_the_gui_thread_and_stays_exact(studio, qtbot, monkeypatch) -> None:  # noqa: ANN001
+    import threading
+    import zlib
+
+    from u2studio.core.editing import history
+    from u2studio.gui.editing.undo_command import EditCommand
+
+    threads: list[threading.Thread] = []
+    original = zlib.compress
+
+    def recording(data, level=-1):  # noqa: ANN001, ANN202
+        threads.append(threading.current_thread())
+        return original(data, level)
+
+    monkeypatch.setattr(history.zlib, "compress", recording)
+    c, e = studio.controller, studio.editing.edits
+    before = c.doc.mask.copy() if c.doc.mask is not None else None
+    _tool(studio, "B")
+    e.set_settings(size=400.0, hardness=0.5)
+    drag(studio.canvas, [(40, 60), (200, 120), (380, 200)])
+    after = c.doc.mask.copy()
+    session = e.session(c.doc)
+    command = session.stack.command(0)
+    assert isinstance(command, EditCommand) and command.record.rect.width * command.record.rect.height > history.COMPRESS_ABOVE
+    raw_bytes = command.nbytes
+    assert session.wait_compacted()
+    qtbot.waitUntil(lambda: session.stack.command(0).record.compressed, timeout=10_000)  # adopted on the GUI thread
+    assert threads and all(t is not threading.main_thread() for t in threads)  # zlib never ran on the GUI thread
+    assert session.stack.command(0).nbytes < raw_bytes / 4
+    studio.editing.actions["undo"].trigger()
+    if before is None:
+        assert not c.doc.mask.any()
+    else:
+        np.testing.assert_array_equal(c.doc.mask, before)
+    studio.editing.actions["redo"].trigger()
+    np.testing.assert_array_equal(c.doc.mask, after)

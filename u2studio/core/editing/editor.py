@@ -133,12 +133,15 @@ class MaskEditor:
             self._changed(rect)
         return rect
 
-    def end_stroke(self) -> EditRecord | None:
-        """Finish the stroke: its undo record (its rect is the whole stroke's changed box), or None if nothing changed."""
+    def end_stroke(self, compress: bool = True) -> EditRecord | None:
+        """Finish the stroke: its undo record (its rect is the whole stroke's changed box), or None if nothing changed.
+
+        ``compress=False`` (only without ``record_history``) hands back a raw record for the caller to compact later.
+        """
         with self.lock:
             if self._stroke is None:
                 raise RuntimeError("end_stroke() needs begin_stroke() first")
-            record = self._stroke.finish()
+            record = self._stroke.finish(compress or self.record_history)
             self._stroke = None
             if record is not None:
                 self._push(record)

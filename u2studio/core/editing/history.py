@@ -17,9 +17,9 @@ RECORD_OVERHEAD = 256
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 
-def _pack(values: np.ndarray) -> tuple[bytes | np.ndarray, bool]:
-    """Keep small boxes as arrays; compress large ones."""
-    if values.size > COMPRESS_ABOVE:
+def _pack(values: np.ndarray, compress: bool = True) -> tuple[bytes | np.ndarray, bool]:
+    """Keep small boxes as arrays; compress large ones (unless ``compress`` is False: see ``EditRecord.compacted``)."""
+    if compress and values.size > COMPRESS_ABOVE:
         return zlib.compress(np.ascontiguousarray(values), 1), True  # the buffer itself: no copy first
     return np.ascontiguousarray(values).copy(), False
 
@@ -48,15 +48,34 @@ class EditRecord:
     compressed: bool = False
 
     @classmethod
-    def capture(cls, rect: Rect, old: np.ndarray, new: np.ndarray, label: str) -> EditRecord:
-        """Store the old and new values of ``rect`` (both H×W uint8 crops of the same shape)."""
+    def capture(cls, rect: Rect, old: np.ndarray, new: np.ndarray, label: str, compress: bool = True) -> EditRecord:
+        """Store the old and new values of ``rect`` (both H×W uint8 crops of the same shape).
+
+        ``compress=False`` keeps a large box raw for now, so the caller (the GUI thread at the end of a stroke) does
+        not wait for zlib; ``compacted()`` makes the compressed record later, on another thread.
+        """
         if old.shape != new.shape or old.shape != (rect.height, rect.width):
             raise ValueError(f"values {old.shape}/{new.shape} do not fit the box {rect}")
         if old.dtype != np.uint8 or new.dtype != np.uint8:
             raise ValueError("edit records hold uint8 mask values")
-        old_data, compressed = _pack(old)
-        new_data, _ = _pack(new)
+        old_data, compressed = _pack(old, compress)
+        new_data, _ = _pack(new, compress)
         return cls(rect, label, old_data, new_data, compressed)
+
+    @property
+    def compactable(self) -> bool:
+        """Whether ``compacted()`` would shrink it: a large box captured with ``compress=False``."""
+        return not self.compressed and self.rect.height * self.rect.width > COMPRESS_ABOVE
+
+    def compacted(self) -> EditRecord:
+        """The same step with its values zlib-compressed (itself when it already is, or is small).
+
+        Safe on any thread: a raw record's arrays are its own copies and never change.
+        """
+        if not self.compactable:
+            return self
+        assert isinstance(self._old, np.ndarray) and isinstance(self._new, np.ndarray)
+        return EditRecord(self.rect, self.label, zlib.compress(self._old, 1), zlib.compress(self._new, 1), True)
 
     @property
     def shape(self) -> tuple[int, int]:

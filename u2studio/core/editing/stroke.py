@@ -80,8 +80,8 @@ class Stroke:
         sl = rect.slices
         return np.where(self._alpha[sl] > 0, self._orig[sl], self.mask[sl])
 
-    def finish(self) -> EditRecord | None:
-        """End the stroke: the undo record of the pixels that changed, or None when none did."""
+    def finish(self, compress: bool = True) -> EditRecord | None:
+        """End the stroke: the undo record of the pixels that changed, or None when none did (raw when not ``compress``)."""
         if self.rect is None:
             return None
         box = self.rect
@@ -93,7 +93,7 @@ class Stroke:
             return None
         rect = tight.translate(box.x0, box.y0)
         inner = tight.slices
-        return EditRecord.capture(rect, old[inner], np.array(new[inner]), self.label)
+        return EditRecord.capture(rect, old[inner], np.array(new[inner]), self.label, compress)
 
     def cancel(self) -> Rect | None:
         """Abandon the stroke, restoring the mask; returns the dirty box."""

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 from u2studio.core.document import DocStatus, ImageDocument, count_edit
 from u2studio.core.editing import EditRecord, MaskEditor, Rect
 from u2studio.core.editing.autosave import Autosaver
+from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.editing.autosave_status import autosave_events
 from u2studio.gui.editing.undo_command import EditCommand, PredictionCommand
 
@@ -45,6 +46,7 @@ class EditSession:
         self.recovered = recovered
         self.written_label: DocStatus | None = doc.clean_label  # what the clean state of the stack means
         self._last_edit: float | None = None
+        self._compactor: BackgroundJobs | None = None  # compresses stroke records off the GUI thread (made on first use)
         self.on_pushed: Callable[[], None] | None = None  # the controller's history cap
         self._ending_stroke = False
         # autosave failures (and the write that ends them) reach the window's warning bar
@@ -75,7 +77,8 @@ class EditSession:
         """Finish the brush stroke in progress (its record, to push), telling views its pixels are already shown."""
         self._ending_stroke = True
         try:
-            return self.editor.end_stroke()
+            # raw: zlib over a 4-MP stroke box cost the release 10 ms, and push() read it back at once; compacted later
+            return self.editor.end_stroke(compress=False)
         finally:
             self._ending_stroke = False
 
@@ -94,6 +97,23 @@ class EditSession:
         self.stack.push(EditCommand(self, record, before, after))
         self._last_edit = count_edit(self.doc, time.monotonic(), self._last_edit)
         self._pushed()
+        if record.compactable:
+            if self._compactor is None:
+                self._compactor = BackgroundJobs(1, self.stack)
+            self._compactor.submit(("compact", id(record)), record.compacted, lambda compact: self._adopt(record, compact))
+
+    def _adopt(self, raw: EditRecord, compact: EditRecord) -> None:
+        """A raw record's compressed twin arrived: the step that holds it (or its clone, after a trim) keeps that."""
+        for index in range(self.stack.count()):
+            command = self.stack.command(index)
+            if isinstance(command, EditCommand) and command.record is raw:
+                command.adopt(compact)
+                self._pushed()  # the history cap sees the smaller size
+                return
+
+    def wait_compacted(self, msecs: int = 30_000) -> bool:
+        """Wait until no stroke record is being compressed (tests, and before measuring the history)."""
+        return self._compactor is None or self._compactor.wait(msecs)
 
     def _pushed(self) -> None:
         if self.on_pushed is not None:

@@ -36,6 +36,13 @@ class EditCommand(QUndoCommand):
         self._applied = True
         self.nbytes = record.nbytes + _nbytes(self.layer_before, self.layer_after)  # as stored (compressed)
 
+    def adopt(self, compact: EditRecord) -> None:
+        """Hold ``compact``, the compressed twin of this step's raw record (the same values, fewer bytes)."""
+        if compact.rect != self.record.rect or compact.label != self.record.label:
+            raise ValueError("a compacted record must describe the same edit")
+        self.record = compact
+        self.nbytes = compact.nbytes + _nbytes(self.layer_before, self.layer_after)
+
     def clone(self) -> EditCommand:
         """The same step as a new, already-applied command (for rebuilding a trimmed stack)."""
         return EditCommand(self.session, self.record, self.layer_before, self.layer_after)

@@ -55,3 +55,26 @@ def test_the_autosave_digest_is_unchanged_by_hashing_the_buffer() -> None:
     old.update(mask.tobytes())
     assert mask_digest(mask) == old.hexdigest()  # sessions written before still match
     assert mask_digest(mask[:, ::2]) == mask_digest(np.ascontiguousarray(mask[:, ::2]))
+
+
+def test_a_new_threshold_keeps_the_corrections_and_redoes_the_rest_exactly() -> None:
+    from pathlib import Path
+
+    from u2studio.core.document import ImageDocument, mask_from_prediction
+
+    rng = np.random.default_rng(8)
+    rgb = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    prediction = rng.random((300, 400)).astype(np.float32)
+    doc = ImageDocument(Path("photo.png"), rgb=rgb)
+    doc.set_prediction(prediction, (), (), 0.5)
+    doc.ensure_layers()
+    assert doc.mask is not None and doc.edits is not None
+    doc.edits[50:120, 60:300] = True
+    doc.mask[50:120, 60:300] = 77  # the user's corrections
+    doc.set_threshold(0.3)  # the whole image: OpenCV's masked copy
+    expected = mask_from_prediction(doc.prediction, 0.3)
+    expected[50:120, 60:300] = 77
+    np.testing.assert_array_equal(doc.mask, expected)
+    doc.mask[10:20, 10:20] = 5  # a region redone (a view): numpy's copy, in place
+    doc.rederive((0, 0, 40, 40))
+    np.testing.assert_array_equal(doc.mask, expected)

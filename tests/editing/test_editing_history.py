@@ -130,3 +130,40 @@ def test_a_raw_record_compacts_to_the_same_values_in_fewer_bytes() -> None:
     kept.begin_stroke(BrushParams(radius=300, hardness=0.5))
     kept.add_point(200.0, 300.0)
     assert kept.end_stroke(compress=False).compressed
+
+
+def test_a_stroke_reuses_the_last_strokes_buffers_and_paints_exactly_as_with_fresh_ones() -> None:
+    from u2studio.core.editing import stroke as stroke_module
+    from u2studio.core.editing.stroke import Stroke
+
+    _, truth = scene(900, 600)
+
+    def paint(mask: np.ndarray, points: list[tuple[float, float]], cancel: bool = False) -> tuple[Stroke, object]:
+        s = Stroke(mask, BrushParams(radius=40, hardness=0.6))
+        for x, y in points:
+            s.add_point(x, y)
+        return s, (s.cancel() if cancel else s.finish())
+
+    first, second = [(100.0, 100.0), (400.0, 300.0)], [(380.0, 280.0), (700.0, 500.0)]
+    stroke_module._scratch.clear()  # noqa: SLF001
+    fresh_mask = truth.copy()
+    paint(fresh_mask, first)
+    stroke_module._scratch.clear()  # noqa: SLF001 (the second stroke gets new buffers)
+    _, fresh_record = paint(fresh_mask, second)
+    stroke_module._scratch.clear()  # noqa: SLF001
+    mask = truth.copy()
+    done, _ = paint(mask, first)
+    alpha_before = stroke_module._scratch[0][0]  # noqa: SLF001 (kept, zeroed again)
+    assert not alpha_before.any()
+    again, record = paint(mask, second)
+    assert stroke_module._scratch[0][0] is alpha_before  # noqa: SLF001 (the same pages: no faults on the press)
+    np.testing.assert_array_equal(mask, fresh_mask)
+    np.testing.assert_array_equal(record.old_values, fresh_record.old_values)
+    np.testing.assert_array_equal(record.new_values, fresh_record.new_values)
+    before_cancel = mask.copy()
+    paint(mask, [(50.0, 500.0), (850.0, 60.0)], cancel=True)  # a cancelled stroke restores and leaves zeros too
+    np.testing.assert_array_equal(mask, before_cancel)
+    assert not stroke_module._scratch[0][0].any()  # noqa: SLF001
+    other = np.zeros((50, 70), np.uint8)  # another size: fresh buffers, and they become the kept ones
+    paint(other, [(10.0, 10.0)])
+    assert stroke_module._scratch[0][0].shape == (50, 70)  # noqa: SLF001

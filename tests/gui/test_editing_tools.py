@@ -328,3 +328,20 @@ def test_a_large_strokes_undo_record_is_compressed_off_the_gui_thread_and_stays_
         np.testing.assert_array_equal(c.doc.mask, before)
     studio.editing.actions["redo"].trigger()
     np.testing.assert_array_equal(c.doc.mask, after)
+
+
+def test_showing_a_photo_prepares_the_brushs_buffers_for_its_first_stroke(studio, qtbot) -> None:  # noqa: ANN001
+    from u2studio.core.editing import stroke
+
+    c = studio.controller
+    qtbot.waitUntil(lambda: c.doc is not None and c.doc.size is not None, timeout=10_000)
+    shape = (c.doc.size[1], c.doc.size[0])
+    stroke._scratch.clear()  # noqa: SLF001
+    c.current_changed.emit(0)  # the photo is shown (again)
+    qtbot.waitUntil(lambda: bool(stroke._scratch) and stroke._scratch[0][0].shape == shape, timeout=10_000)  # noqa: SLF001
+    alpha = stroke._scratch[0][0]  # noqa: SLF001
+    _tool(studio, "B")
+    studio.editing.edits.set_settings(size=30.0, hardness=1.0)
+    drag(studio.canvas, [(60, 60), (160, 80)])
+    assert c.doc.mask[int(scene_pos(studio.canvas, 60, 60)[1]), int(scene_pos(studio.canvas, 60, 60)[0])] == 255
+    assert stroke._scratch[0][0] is alpha and not alpha.any()  # noqa: SLF001 (the first stroke used them, then zeroed them)

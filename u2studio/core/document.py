@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from u2studio.core.binarize import as_0_255, prediction_foreground
@@ -207,7 +208,7 @@ class ImageDocument:
         if not fresh and self.edits is None:
             self.mask[y0:y1, x0:x1] = self.base(box)
         elif not fresh:
-            np.copyto(self.mask[y0:y1, x0:x1], self.base(box), where=~self.edits[y0:y1, x0:x1])
+            _copy_where_not(self.mask[y0:y1, x0:x1], self.base(box), self.edits[y0:y1, x0:x1])
         self.mask_changed(box, edited=False)
 
     def adopt_base(self, base: np.ndarray, prediction: np.ndarray, threshold: float | None) -> bool:
@@ -291,6 +292,19 @@ class ImageDocument:
                 f"{self.name}: the {what} is {array.shape[1]}x{array.shape[0]} "
                 f"but the image is {self.rgb.shape[1]}x{self.rgb.shape[0]}"
             )
+
+
+def _copy_where_not(target: np.ndarray, source: np.ndarray, kept: np.ndarray) -> None:
+    """``target[~kept] = source[~kept]`` in place: OpenCV's masked copy when the whole image is redone.
+
+    A new threshold on a 24-MP photo redoes every uncorrected pixel on the GUI thread: ``np.copyto(where=~edits)``
+    took 16 ms there, the masked copy 6 ms. Regions (views into the image) keep numpy, which writes views in place.
+    """
+    whole = target.flags.c_contiguous and source.flags.c_contiguous and kept.flags.c_contiguous
+    if whole and target.dtype == source.dtype == np.uint8 and kept.dtype == np.bool_ and target.ndim == 2:
+        cv2.copyTo(source, np.logical_not(kept).view(np.uint8), target)
+        return
+    np.copyto(target, source, where=~kept)
 
 
 def mask_from_prediction(prediction: np.ndarray, threshold: float | None) -> np.ndarray:

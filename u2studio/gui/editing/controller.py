@@ -16,6 +16,8 @@ from PySide6.QtGui import QUndoGroup
 from u2studio.core.document import DocStatus, ImageDocument, Region
 from u2studio.core.editing import EditRecord, MaskEditor
 from u2studio.core.editing.autosave import Session, discard, find_recoverable, recover
+from u2studio.core.editing.stroke import prepare_buffers
+from u2studio.gui.common.background import BackgroundJobs
 from u2studio.gui.inference.controller import DirectMaskHost, StudioController
 from u2studio.gui.inference.jobs import PredictResult
 from u2studio.gui.editing.history_cap import HistoryCap
@@ -57,6 +59,7 @@ class EditController(QObject):
         studio.memory.evicted.append(self._photo_evicted)
         studio.metrics.busy = self.stroking  # metrics wait for the end of a stroke
         # refine edge runs off the GUI thread; a result for a closed or replaced session is dropped
+        self._buffers = BackgroundJobs(1, self)  # the brush's full-size buffers, made ahead of the first stroke
         self.refines = RefineJobs(studio.notes.warning, lambda s: self.sessions.get(id(s.doc)) is s, self)
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
@@ -165,6 +168,9 @@ class EditController(QObject):
         doc = self.studio.doc
         session = self.sessions.get(id(doc)) if doc is not None else None
         self.group.setActiveStack(session.stack if session is not None else None)
+        if doc is not None and doc.size is not None:  # the first dab on this photo need not fault 120 MB in
+            shape = (doc.size[1], doc.size[0])
+            self._buffers.submit("stroke-buffers", lambda: prepare_buffers(shape), lambda _none: None)
 
     # ----- the mask host: model results and thresholds as undoable changes -------------------
     def apply_prediction(self, doc: ImageDocument, result: PredictResult, replace_edits: bool) -> None:

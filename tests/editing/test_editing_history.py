@@ -167,3 +167,21 @@ def test_a_stroke_reuses_the_last_strokes_buffers_and_paints_exactly_as_with_fre
     other = np.zeros((50, 70), np.uint8)  # another size: fresh buffers, and they become the kept ones
     paint(other, [(10.0, 10.0)])
     assert stroke_module._scratch[0][0].shape == (50, 70)  # noqa: SLF001
+
+
+def test_buffers_are_prepared_once_and_not_while_a_stroke_holds_them() -> None:
+    from u2studio.core.editing import stroke as stroke_module
+    from u2studio.core.editing.stroke import Stroke, prepare_buffers
+
+    stroke_module._scratch.clear()  # noqa: SLF001
+    prepare_buffers((60, 80))
+    ready = stroke_module._scratch[0]  # noqa: SLF001
+    prepare_buffers((60, 80))
+    assert stroke_module._scratch[0] is ready  # noqa: SLF001 (already there: nothing new)
+    s = Stroke(np.zeros((60, 80), np.uint8), BrushParams(radius=5))
+    assert s._alpha is ready[0] and not stroke_module._scratch  # noqa: SLF001
+    prepare_buffers((60, 80))  # a stroke holds them: no second pair
+    assert not stroke_module._scratch  # noqa: SLF001
+    s.add_point(20.0, 20.0)
+    s.finish()
+    assert stroke_module._scratch[0][0] is ready[0] and not ready[0].any()  # noqa: SLF001

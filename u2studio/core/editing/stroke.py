@@ -13,6 +13,7 @@ from u2studio.core.editing.rect import Rect
 
 _SCRATCH_LOCK = threading.Lock()
 _scratch: list[tuple[np.ndarray, np.ndarray]] = []  # at most one pair: the last stroke's buffers, alpha zeroed
+_held: list[tuple[int, int]] = []  # the shapes of the buffers strokes in progress hold
 
 
 def _take_buffers(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -23,6 +24,7 @@ def _take_buffers(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """
     with _SCRATCH_LOCK:
         kept = _scratch.pop() if _scratch else None
+        _held.append(shape)
     if kept is not None and kept[0].shape == shape:
         return kept
     return np.zeros(shape, np.float32), np.empty(shape, np.uint8)
@@ -35,8 +37,8 @@ def prepare_buffers(shape: tuple[int, int]) -> None:
     one pair (5 bytes a pixel: 120 MB for 24 MP) until a photo of another size replaces it.
     """
     with _SCRATCH_LOCK:
-        if _scratch and _scratch[0][0].shape == shape:
-            return
+        if (_scratch and _scratch[0][0].shape == shape) or shape in _held:
+            return  # ready, or a stroke on such an image holds them and hands them back when it ends
     alpha, orig = np.zeros(shape, np.float32), np.empty(shape, np.uint8)
     alpha.fill(0.0)  # writing faults the pages in here, not under the first dab
     orig.fill(0)
@@ -50,6 +52,8 @@ def _keep_buffers(alpha: np.ndarray, orig: np.ndarray, rect: Rect | None) -> Non
         alpha[rect.slices] = 0
     with _SCRATCH_LOCK:
         _scratch[:] = [(alpha, orig)]
+        if alpha.shape in _held:
+            _held.remove(alpha.shape)
 
 
 class Stroke:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoGroup
 
 from u2studio.core.document import DocStatus, ImageDocument, Region
@@ -37,6 +37,8 @@ def autosave_interval() -> float:
         return DEFAULT_AUTOSAVE_S
 
 
+PREPARE_BUFFERS_MS = 500  # after a photo is shown (restarted by each switch)
+
 class EditController(QObject):
     """Owns the edit sessions of the studio's documents and runs the correction commands on the shown one."""
 
@@ -60,6 +62,10 @@ class EditController(QObject):
         studio.metrics.busy = self.stroking  # metrics wait for the end of a stroke
         # refine edge runs off the GUI thread; a result for a closed or replaced session is dropped
         self._buffers = BackgroundJobs(1, self)  # the brush's full-size buffers, made ahead of the first stroke
+        self._buffers_timer = QTimer(self)
+        self._buffers_timer.setSingleShot(True)
+        self._buffers_timer.setInterval(PREPARE_BUFFERS_MS)
+        self._buffers_timer.timeout.connect(self._prepare_buffers)
         self.refines = RefineJobs(studio.notes.warning, lambda s: self.sessions.get(id(s.doc)) is s, self)
         studio.current_changed.connect(self._current_changed)
         studio.mask_written.connect(self._written)
@@ -168,7 +174,15 @@ class EditController(QObject):
         doc = self.studio.doc
         session = self.sessions.get(id(doc)) if doc is not None else None
         self.group.setActiveStack(session.stack if session is not None else None)
-        if doc is not None and doc.size is not None:  # the first dab on this photo need not fault 120 MB in
+        self._buffers_timer.start()  # the first dab on this photo need not fault 120 MB in: see _prepare_buffers
+
+    def _prepare_buffers(self) -> None:
+        """Make the brush's buffers for the shown photo on a pool thread, a moment after it is shown.
+
+        Not at once: faulting 120 MB in while a photo (or fifty) opens competes with the opening for the memory map.
+        """
+        doc = self.studio.doc
+        if doc is not None and doc.size is not None:
             shape = (doc.size[1], doc.size[0])
             self._buffers.submit("stroke-buffers", lambda: prepare_buffers(shape), lambda _none: None)
 

@@ -177,6 +177,10 @@ def test_every_kind_of_background_thread_runs_behind_the_gui_thread(qtbot, tmp_p
     def nice() -> int:
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
+    def policy_of(thread: threading.Thread) -> int:
+        stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[38])  # field 41, the scheduling policy
+
     def nice_of(thread: threading.Thread) -> int:
         stat = Path(f"/proc/self/task/{thread.native_id}/stat").read_text()
         return int(stat.rsplit(")", 1)[1].split()[16])
@@ -188,8 +192,12 @@ def test_every_kind_of_background_thread_runs_behind_the_gui_thread(qtbot, tmp_p
     cutouts.submit(nice)  # the pool that saves and copies cutouts
     qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
     assert seen[0] > gui
+    cutouts.submit(lambda: os.sched_getscheduler(0))
+    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=10_000)
+    assert seen[1] == os.SCHED_IDLE  # a waking GUI thread preempts it at once
     saver = Autosaver(tmp_path / "photo.png", (4, 4), lambda: (np.zeros((4, 4), np.uint8), 0))
     qtbot.waitUntil(lambda: nice_of(saver._thread) > gui, timeout=5_000)  # the autosave's encodes
+    qtbot.waitUntil(lambda: policy_of(saver._thread) == os.SCHED_IDLE, timeout=5_000)
     saver.close(discard_session=True)
     if heap.available():
         heap.trim_soon()
@@ -198,4 +206,4 @@ def test_every_kind_of_background_thread_runs_behind_the_gui_thread(qtbot, tmp_p
         assert trims
         qtbot.waitUntil(lambda: not trims[0].is_alive() or nice_of(trims[0]) > gui, timeout=5_000)
         assert not trims[0].is_alive() or nice_of(trims[0]) > gui  # it walks every arena: never at the GUI's priority
-    assert nice() == gui
+    assert nice() == gui and os.sched_getscheduler(0) == os.SCHED_OTHER  # the GUI thread keeps its own

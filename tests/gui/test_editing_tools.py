@@ -345,3 +345,18 @@ def test_showing_a_photo_prepares_the_brushs_buffers_for_its_first_stroke(studio
     drag(studio.canvas, [(60, 60), (160, 80)])
     assert c.doc.mask[int(scene_pos(studio.canvas, 60, 60)[1]), int(scene_pos(studio.canvas, 60, 60)[0])] == 255
     assert stroke._scratch[0][0] is alpha and not alpha.any()  # noqa: SLF001 (the first stroke used them, then zeroed them)
+
+
+def test_the_pixel_readout_follows_an_undo_under_a_still_cursor(studio, qtbot) -> None:  # noqa: ANN001
+    from tests.gui.edit_helpers import correct_box
+
+    c = studio.controller
+    qtbot.waitUntil(lambda: c.doc is not None and c.doc.rgb is not None, timeout=10_000)
+    correct_box(studio, (10, 10, 40, 40), 255)
+    studio.canvas.cursor_moved.emit(20, 20)
+    assert studio.status.pixel.text().endswith("mask 255")
+    studio.editing.actions["undo"].trigger()
+    qtbot.waitUntil(lambda: studio.status.pixel.text().endswith(f"mask {int(c.doc.mask[20, 20])}"), timeout=5_000)
+    assert int(c.doc.mask[20, 20]) != 255
+    studio.canvas.cursor_moved.emit(10**6, 10**6)  # a position from a larger image: no readout, no error
+    assert studio.status.pixel.text() == ""

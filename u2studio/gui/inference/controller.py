@@ -480,8 +480,8 @@ class StudioController(QObject):
     def pixel_text(self, x: int, y: int) -> str:
         """The RGB and mask values under the cursor, for the status bar."""
         doc = self.doc
-        if doc is None or doc.rgb is None or x < 0:
-            return ""
+        if doc is None or doc.rgb is None or not (0 <= x < doc.rgb.shape[1] and 0 <= y < doc.rgb.shape[0]):
+            return ""  # off the image, or a position remembered from a larger one
         r, g, b = (int(v) for v in doc.rgb[y, x])
         text = f"({x}, {y})  RGB {r} {g} {b}"
         if doc.mask is not None:

@@ -206,7 +206,8 @@ class MainWindow(QMainWindow):
         c.client.catalog.connect(self._catalog)
         c.client.catalog_failed.connect(self.notes.error)
         self.canvas.zoom_changed.connect(self.status.set_zoom)
-        self.canvas.cursor_moved.connect(lambda x, y: self.status.pixel.setText(c.pixel_text(x, y)))
+        self.canvas.cursor_moved.connect(lambda x, y: self.status.show_pixel(c.pixel_text, x, y))
+        c.document_updated.connect(self.status.refresh_pixel)  # an undo under a still cursor changes what it reads
         self.picker.model_chosen.connect(self._model_chosen)
         self.picker.device_chosen.connect(self._device_chosen)
         self.training.message.connect(lambda text, bad: (self.notes.error if bad else self.notes.info)(text))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 
@@ -11,6 +13,7 @@ class StudioStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pixel = QLabel()
+        self._pixel_at: tuple[Callable[[int, int], str], int, int] | None = None
         self.size_label = QLabel()
         self.zoom_label = QLabel()
         self.device_label = QLabel("device: …")
@@ -21,6 +24,17 @@ class StudioStatusBar(QStatusBar):
         self.addWidget(self.pixel, 1)
         for widget in (self.progress, self.size_label, self.zoom_label, self.device_label, self.time_label):
             self.addPermanentWidget(widget)
+
+    def show_pixel(self, text_at: Callable[[int, int], str], x: int, y: int) -> None:
+        """The readout of the pixel under the cursor, remembered so ``refresh_pixel`` can read it again."""
+        self._pixel_at = (text_at, x, y)
+        self.pixel.setText(text_at(x, y))
+
+    def refresh_pixel(self, *_changed: object) -> None:
+        """Read the remembered pixel again: the mask under a still cursor changed (an undo, a model result)."""
+        if self._pixel_at is not None:
+            text_at, x, y = self._pixel_at
+            self.pixel.setText(text_at(x, y))
 
     def set_image_size(self, size: tuple[int, int] | None) -> None:
         """Width × height of the shown image."""

@@ -295,10 +295,11 @@ class ImageDocument:
 
 
 def _copy_where_not(target: np.ndarray, source: np.ndarray, kept: np.ndarray) -> None:
-    """``target[~kept] = source[~kept]`` in place: OpenCV's masked copy when the whole image is redone.
+    """``target[~kept] = source[~kept]`` in place: OpenCV's masked copy for contiguous 2-D uint8 arrays.
 
     A new threshold on a 24-MP photo redoes every uncorrected pixel on the GUI thread: ``np.copyto(where=~edits)``
-    took 16 ms there, the masked copy 6 ms. Regions (views into the image) keep numpy, which writes views in place.
+    took 16 ms there, the masked copy 6 ms. The whole image and full-width bands of it are contiguous and written in
+    place by OpenCV; other views (a box inside the image) keep numpy.
     """
     whole = target.flags.c_contiguous and source.flags.c_contiguous and kept.flags.c_contiguous
     if whole and target.dtype == source.dtype == np.uint8 and kept.dtype == np.bool_ and target.ndim == 2:

@@ -112,7 +112,7 @@ class EditSession:
                 return
 
     def wait_compacted(self, msecs: int = 30_000) -> bool:
-        """Wait until no stroke record is being compressed (tests, and before measuring the history)."""
+        """Wait until no stroke record is being compressed (for tests)."""
         return self._compactor is None or self._compactor.wait(msecs)
 
     def _pushed(self) -> None:

@@ -106,6 +106,26 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     window.training.dialog.reject()
 
 
+def test_the_panels_own_button_starts_from_the_dataset_opened_in_the_dataset_dock(window, tmp_path: Path) -> None:  # noqa: ANN001
+    """Opening a dataset (the Dataset dock's Open, not the menu's Fine-tune) fills the Fine-tune panel, and its
+    Fine-tune… button offers the session's open images, as the Dataset menu's entry does."""
+    from u2studio.core.dataset import Dataset
+
+    ds = Dataset.create(tmp_path / "opened", val_ratio=0.25)
+    rgb, mask = scene(64, 48, seed=6)
+    ds.add(rgb, mask, source="gen.png", annotator="test")
+    photo = save_png(tmp_path / "photos" / "p.png", scene(80, 60, seed=7)[0])
+    window.open_paths([str(photo)])
+    assert window.training.dataset.text() == ""
+    assert window.dataset.session.open(ds.root)
+    assert window.training.dataset.text() == str(ds.root)
+    window.training.start_button.click()
+    dialog = window.training.dialog
+    assert dialog is not None and dialog.isVisible() and dialog.dataset.text() == str(ds.root)
+    assert dialog.offers_others and dialog.choice().unlabeled == (photo,)
+    dialog.reject()
+
+
 def test_the_dialog_refuses_a_missing_dataset(window) -> None:  # noqa: ANN001
     dialog = window.training.open_dialog("")
     dialog.buttons.accepted.emit()

@@ -29,7 +29,7 @@ class DatasetHost(Protocol):
     controller: StudioController
     notes: NotificationManager
     settings: QSettings
-    training: Any  # the Fine-tune panel: .open_dialog(dataset, other_images) shows the Fine-tune dialog
+    training: Any  # the Fine-tune panel: .open_dialog(dataset, other_images), .follow_dataset(root), .open_images
 
 # name: (text, icon, shortcut)
 DATASET_COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -77,6 +77,9 @@ class DatasetUi(QObject):
         a["reject"].triggered.connect(lambda: self.panel.set_selected_state("rejected"))
         for name, button in (("approve", self.panel.approve_button), ("reject", self.panel.reject_button)):
             button.setToolTip(f"{button.toolTip()} ({a[name].shortcut().toString()})")
+        # the Fine-tune panel starts from the open dataset and offers the open images, whichever button opens it
+        self.session.opened.connect(lambda ds: self.host.training.follow_dataset(str(ds.root)) if ds is not None else None)
+        self.host.training.open_images = self.open_images
         self.panel.new_requested.connect(self.new_dialog)
         self.panel.open_requested.connect(self.open_dialog)
         menu = window.menuBar().addMenu("&Dataset")
@@ -122,9 +125,11 @@ class DatasetUi(QObject):
         if dock is not None:
             dock.show()
             dock.raise_()
-        # the session's open images may anchor the fine-tune (the trainer skips copies of labelled pairs)
-        others = tuple(doc.path for doc in self.host.controller.documents)
-        return self.host.training.open_dialog(str(self.session.ds.root), others) is not None
+        return self.host.training.open_dialog(str(self.session.ds.root), self.open_images()) is not None
+
+    def open_images(self) -> tuple[Path, ...]:
+        """The session's open images: they may anchor the fine-tune (the trainer skips copies of labelled pairs)."""
+        return tuple(doc.path for doc in self.host.controller.documents)
 
     def show_panel(self) -> None:
         """Bring the Dataset dock to the front."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,7 +75,9 @@ class TrainingPanel(QWidget):
         self.report: RunReport | None = None
         self.total_steps: int | None = None
         self.total_epochs = 1
-        self.start_button.clicked.connect(lambda: self.open_dialog())
+        # the session's open images, offered for distillation by the panel's own button too (set by the dataset side)
+        self.open_images: Callable[[], tuple[Path, ...]] = tuple
+        self.start_button.clicked.connect(lambda: self.open_dialog(others=self.open_images()))
         self.cancel_button.clicked.connect(self.process.cancel)
         self.results.install_requested.connect(self.install)
         self.results.discard_requested.connect(self.discard)
@@ -105,6 +108,12 @@ class TrainingPanel(QWidget):
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def follow_dataset(self, root: str | None) -> None:
+        """Show the dataset just opened in the studio in the dataset field (the Fine-tune button then starts from it);
+        kept while a run is going, so the field always names what is training."""
+        if root and not self.process.running:
+            self.dataset.setText(root)
 
     def request(self, choice: FineTuneChoice) -> TrainingRequest:
         """The trainer request for ``choice``, with a fresh run folder."""

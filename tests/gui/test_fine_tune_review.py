@@ -126,6 +126,21 @@ def test_the_panels_own_button_starts_from_the_dataset_opened_in_the_dataset_doc
     dialog.reject()
 
 
+def test_a_change_too_small_to_print_reads_same_not_better(window, tmp_path: Path, bundled_weights: Path) -> None:  # noqa: ANN001
+    """Found trying it: MAE 0.106 -> 0.106 read "-0.000 better"; the table judges the digits it shows."""
+    run = tmp_path / "runs" / "tiny"
+    report = write_run(run, bundled_weights, accepted=True)
+    report["before"]["MAE"], report["after"]["MAE"] = 0.10612, 0.10583  # 0.0003 lower: prints as 0.000
+    report["before"]["Sm"], report["after"]["Sm"] = 0.7712, 0.7698  # 0.0014 lower: prints, and is worse
+    (run / "best.json").write_text(json.dumps(report))
+    finished(window.training, run, tmp_path / "photos", "tiny")
+    view = window.training.results
+    rows = {view.table.verticalHeaderItem(r).text(): r for r in range(view.table.rowCount())}
+    assert [view.table.item(rows["MAE"], c).text() for c in (2, 4)] == ["+0.000", "same"]
+    assert [view.table.item(rows["Sm"], c).text() for c in (2, 4)] == ["-0.001", "worse"]
+    assert view.table.item(rows["maxF"], 4).text() == "better"
+
+
 def test_the_dialog_refuses_a_missing_dataset(window) -> None:  # noqa: ANN001
     dialog = window.training.open_dialog("")
     dialog.buttons.accepted.emit()

@@ -84,6 +84,8 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
     panel.size_override = (64, 56)
     losses: list[float] = []
     panel.process.step.connect(lambda _e, _s, loss: losses.append(loss))
+    shown: list[str] = []  # the progress bar after each step: it names the training it counts
+    panel.process.step.connect(lambda *_: shown.append(panel.progress.format()))
     assert window.dataset.fine_tune()
     dialog = panel.dialog
     assert dialog.dataset.text() == str(ds.root)
@@ -98,6 +100,8 @@ def test_the_loop_dataset_to_dialog_to_before_after_to_picker(window, qtbot, tmp
         assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
     assert done.args[0] is True, done.args
     assert losses and panel.plot.values == losses
+    assert shown[0].startswith("fold 1/") and " · step 1/" in shown[0], shown
+    assert any(text.startswith("fold 2/") for text in shown), shown
     report = json.loads((panel.run_dir / "best.json").read_text())  # written by the trainer's guard
     view = panel.results
     assert view.isVisible() and panel.report is not None

@@ -75,6 +75,7 @@ class TrainingPanel(QWidget):
         self.report: RunReport | None = None
         self.total_steps: int | None = None
         self.total_epochs = 1
+        self.phase = ""  # which training of a cross-validated fine-tune is running ("fold 1/2", "refit on every pair")
         # the session's open images, offered for distillation by the panel's own button too (set by the dataset side)
         self.open_images: Callable[[], tuple[Path, ...]] = tuple
         self.start_button.clicked.connect(lambda: self.open_dialog(others=self.open_images()))
@@ -135,7 +136,7 @@ class TrainingPanel(QWidget):
                 self.message.emit(f"could not gather the other open images: {exc}", True)
                 return
             request = replace(request, options=(*request.options, "--unlabeled", str(folder)))
-        self.choice, self.run_dir, self.report, self.total_steps = choice, request.run_dir, None, None
+        self.choice, self.run_dir, self.report, self.total_steps, self.phase = choice, request.run_dir, None, None, ""
         self.dataset.setText(str(choice.dataset))
         self.plot.clear()
         self.results.hide()
@@ -156,22 +157,28 @@ class TrainingPanel(QWidget):
         if event.get("val"):
             counts += f", judging on {event.get('val')} held-out pairs"
         phase = event.get("phase")  # the cross-validated fine-tune: "fold 1/3", ..., "refit on every pair"
-        self.status.setText(f"{phase}: {counts}" if isinstance(phase, str) and phase else counts)
+        self.phase = phase if isinstance(phase, str) else ""
+        self.progress.setFormat(self._with_phase("starting"))
+        self.status.setText(f"{phase}: {counts}" if self.phase else counts)
+
+    def _with_phase(self, text: str) -> str:
+        """``text`` after the current training's phase, so a count that starts again names the training it counts."""
+        return f"{self.phase} · {text}" if self.phase else text
 
     def _on_step(self, epoch: int, step: int, loss: float) -> None:
         self.plot.add(loss)
         if self.total_steps:
             self.progress.setValue(min(step, self.total_steps))
-            self.progress.setFormat(f"step {step}/{self.total_steps}")
+            self.progress.setFormat(self._with_phase(f"step {step}/{self.total_steps}"))
         else:
-            self.progress.setFormat(f"epoch {epoch}/{self.total_epochs} · step {step}")
+            self.progress.setFormat(self._with_phase(f"epoch {epoch}/{self.total_epochs} · step {step}"))
 
     def _on_epoch(self, epoch: int, metrics: dict) -> None:
         if not self.total_steps and epoch:
             self.progress.setValue(min(epoch, self.progress.maximum()))
         shown = "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if isinstance(v, (int, float)))
         if shown:
-            self.status.setText(f"epoch {epoch}: {shown}" if epoch else f"before training: {shown}")
+            self.status.setText(self._with_phase(f"epoch {epoch}: {shown}" if epoch else f"before training: {shown}"))
 
     def _on_finished(self, ok: bool, text: str) -> None:
         self.start_button.setEnabled(True)

@@ -23,8 +23,8 @@ from u2studio.core.run_report import TABLE_METRICS, RunReport
 THUMB = 88
 CONDITION_TEXT = {
     "mean_iou": "mean IoU improves",
-    "maxF": "maxF falls by at most 0.005",
-    "relaxF": "relaxed Fβ falls by at most 0.005",
+    "maxF": "maxF does not fall by more than 0.005",
+    "relaxF": "relaxed Fβ does not fall by more than 0.005",
     "worst_iou_drop": "no image loses more than 0.05 IoU",
 }
 
@@ -66,6 +66,20 @@ def condition_lines(report: RunReport) -> list[str]:
         else:
             lines.append(f"{mark} {text}")
     return lines
+
+
+def shown_delta(delta: float) -> float:
+    """A change as the table prints it (three decimals; never "-0.000")."""
+    return round(delta, 3) + 0.0
+
+
+def change_word(delta: float, higher_is_better: bool) -> str:
+    """"better", "same" or "worse" for a change, judged on the three decimals the table shows: a change too small
+    to print is the same, not better."""
+    shown = shown_delta(delta)
+    if shown == 0:
+        return "same"
+    return "better" if (shown > 0) == higher_is_better else "worse"
 
 
 def _reason(decision: str) -> str:
@@ -135,13 +149,11 @@ class ResultsView(QWidget):
         for row, name in enumerate(names):
             before, after = report.before.get(name), report.after.get(name)
             delta = after - before if before is not None and after is not None else None
-            higher = dict(TABLE_METRICS)[name]
-            better = delta is not None and (delta > 0 if higher else delta < 0)
             self.table.setItem(row, 0, _cell(_fmt(before)))
             self.table.setItem(row, 1, _cell(_fmt(after)))
-            self.table.setItem(row, 2, _cell("?" if delta is None else f"{delta:+.3f}"))
+            self.table.setItem(row, 2, _cell("?" if delta is None else f"{shown_delta(delta):+.3f}"))
             self.table.setItem(row, 3, _cell(str(report.n_val)))
-            self.table.setItem(row, 4, _cell("" if delta is None else ("better" if better else ("same" if delta == 0 else "worse"))))
+            self.table.setItem(row, 4, _cell("" if delta is None else change_word(delta, dict(TABLE_METRICS)[name])))
         self.conditions.setText("\n".join(condition_lines(report)))
         self._fill_thumbnails(report)
         self.show()

@@ -29,21 +29,34 @@ def _compare(model: torch.nn.Module, session: ort.InferenceSession, x: np.ndarra
     return [float(np.abs(a - b).max()) for a, b in zip(ours, theirs)]
 
 
-# Float32 noise floor: onnxruntime's own optimisation levels disagree with each other by up
-# to 1e-4 on d2 for this network. The fused map d0, which the product uses, and the other
-# maps hold 1e-5; d2 (the 160×160 head) is held to 3e-5. The weights themselves are exact.
-TOLERANCE = {0: 1e-5, 1: 1e-5, 2: 3e-5, 3: 1e-5, 4: 1e-5, 5: 1e-5, 6: 1e-5}
+# Float32 noise: the same graph run by onnxruntime at two optimisation levels (no graph rewrites against all of them)
+# disagrees by about 1e-5 on the fused map d0 and up to 1e-4 on d2 (the 160×160 head), and by how much depends on the
+# CPU's kernels (AVX-512 machines gave less than this AVX2 one). The converted model must agree with onnxruntime as
+# closely as onnxruntime agrees with itself on this machine: within twice that disagreement, never asked for less
+# than FLOOR and never allowed more than CAP (a wrong or misplaced kernel is off by far more: 1e-2 and up).
+FLOOR = 1e-5
+CAP = 1e-3
+
+
+@pytest.fixture(scope="module")
+def onnx_unoptimised(bundled_weights: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(str(bundled_onnx()), options, providers=["CPUExecutionProvider"])
 
 
 @pytest.mark.parametrize("kind", ["generated photo", "random tensor"])
-def test_converted_model_matches_onnxruntime(bundled_weights: Path, onnx_session, kind: str) -> None:
+def test_converted_model_matches_onnxruntime(bundled_weights: Path, onnx_session, onnx_unoptimised, kind: str) -> None:
     model = create_model("u2netp", pretrained=True).eval()
     if kind == "random tensor":
         x = np.random.default_rng(0).standard_normal((1, 3, 320, 320)).astype(np.float32)
     else:
         x = preprocess(scene(500, 375, seed=3)[0], model.u2_config)[None]
     errors = _compare(model, onnx_session, x)
-    assert all(err <= TOLERANCE[i] for i, err in enumerate(errors)), errors
+    name = onnx_session.get_inputs()[0].name
+    own = [float(np.abs(a - b).max()) for a, b in zip(onnx_session.run(None, {name: x}), onnx_unoptimised.run(None, {name: x}))]
+    tolerance = [min(CAP, max(FLOOR, 2.0 * noise)) for noise in own]
+    assert all(err <= tol for err, tol in zip(errors, tolerance)), (errors, own)
 
 
 def test_every_onnx_kernel_lands_bit_exact_in_its_layer(bundled_weights: Path) -> None:

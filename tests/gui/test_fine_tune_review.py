@@ -85,6 +85,7 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     assert dialog.val_percent.toolTip() == recipe["help"]["val_percent"]  # the trainer's own explanation
     if defaults["epochs"] is None:
         assert dialog.unit.currentText() == "as the recipe decides" and not dialog.length.isEnabled()
+        assert dialog.length.isHidden()  # no count is shown that would not apply
     elif defaults.get("max_steps") is None:
         assert dialog.unit.currentText() == "epochs" and dialog.length.value() == defaults["epochs"]
     else:
@@ -92,6 +93,7 @@ def test_the_dialog_prefills_the_open_dataset_and_the_recipe_defaults(window, tm
     assert dialog.choice().overrides == {}  # untouched, the trainer's own defaults apply
     assert not dialog.offers_others and dialog.choice().unlabeled == ()  # no other image is open
     dialog.unit.setCurrentText("steps")
+    assert not dialog.length.isHidden() and dialog.length.isEnabled()
     dialog.length.setValue(7)
     dialog.batch_size.setValue(dialog.batch_size.value() + 1)
     choice = dialog.choice()

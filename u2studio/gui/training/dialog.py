@@ -135,6 +135,7 @@ class FineTuneDialog(QDialog):
 
     def _unit_changed(self, unit: str) -> None:
         self.length.setEnabled(unit != AUTO)
+        self.length.setVisible(unit != AUTO)  # a greyed "10" beside "as the recipe decides" read as ten of something
         default = self._default(unit)
         self.length.setValue(default if isinstance(default, int) else (100 if unit == STEPS else 10))
 

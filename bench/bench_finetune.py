@@ -10,7 +10,12 @@ installs) against the bundled U²-Net† on the other half of the photos:
   it and on the original photos of that half (forgetting).
 
     python bench/bench_finetune.py --data ../shared/data/sod-dev [--seeds 0,1,2] [--scenarios same,lowlight,thermal,underwater]
-        [--lock /work/notes/cpu.lock] [--extra "--lr 3e-5"] [--work DIR]
+        [--lock /work/notes/cpu.lock] [--extra "--lr 3e-5"] [--work DIR] [--anchors]
+
+``--anchors`` runs the studio's path: every fine-tune also gets ``--unlabeled`` with the whole domain's
+renderings, as when a session opened all twelve photos and corrected one half. The trainer skips the
+byte-equal copies of its labelled pairs, so the unseen half become its unlabelled anchors (their masks
+are never read).
 
 Pixels go to a temporary folder (``--work``), never into the repository. Each training run and
 each evaluation holds ``--lock`` (flock) so timing benchmarks never overlap it.
@@ -153,6 +158,8 @@ def main() -> int:
     p.add_argument("--folds", default="0,1")
     p.add_argument("--scenarios", default="same,lowlight,thermal,underwater")
     p.add_argument("--extra", default="", help="extra `u2studio train` flags (recipe experiments; empty = the defaults)")
+    p.add_argument("--anchors", action="store_true",
+                   help="the studio's path: pass the domain's renderings as --unlabeled (the unseen half become anchors)")
     p.add_argument("--lock", default=None, help="flock file held around each run and evaluation")
     p.add_argument("--threads", type=int, default=1, help="OMP threads of each run (1 is fastest on a busy machine)")
     p.add_argument("--work", type=Path, default=None, help="scratch folder (default: a new temporary one)")
@@ -182,7 +189,8 @@ def main() -> int:
                 tests = [(scenario, domain)] + ([("original (forgetting)", original)] if scenario != "same" else [])
                 out = work / "runs" / f"{scenario}-{fold}-{seed}"
                 with locked(args.lock):  # one acquisition per run: training and its evaluations
-                    wall, verdict = train(dataset, out, seed, extra, args.threads)
+                    anchors = ["--unlabeled", str(domain / "images")] if args.anchors else []
+                    wall, verdict = train(dataset, out, seed, extra + anchors, args.threads)
                     for label, test_dir in tests:
                         key = (test_dir.name, fold)
                         if key not in baselines:
@@ -194,7 +202,8 @@ def main() -> int:
                 print(f"{scenario} fold {fold} seed {seed}: {wall:.0f} s, {verdict['decision']}", flush=True)
                 (work / "results.json").write_text(json.dumps(rows, indent=1))
     print()
-    print(f"u2studio train defaults{' + ' + args.extra if args.extra else ''}; "
+    print(f"u2studio train defaults{' + ' + args.extra if args.extra else ''}"
+          f"{' + --unlabeled (the domain; the studio path)' if args.anchors else ''}; "
           f"{len(stems)} photos, 2 folds of {len(parts[0])}/{len(parts[1])}; mean ± sd over folds × seeds")
     print(table(rows))
     walls = [r["wall_s"] for r in rows]

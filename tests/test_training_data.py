@@ -132,24 +132,3 @@ def test_anchors_are_capped_at_their_share_by_listing_the_labelled_pairs_again()
     assert mix_with_anchors([], pseudo, 1 / 3) == pseudo
     with pytest.raises(ValueError, match="unlabeled-share"):
         mix_with_anchors(labelled, pseudo, 0.0)
-
-
-def test_an_anchor_keeps_a_target_only_where_the_starting_model_was_sure(tmp_path: Path) -> None:
-    from u2studio.training.data import Sample
-
-    soft = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (64, 1))  # a ramp: sure at both ends only
-    save_png(tmp_path / "im.png", np.repeat(soft[:, :, None], 3, axis=2))
-    save_png(tmp_path / "m.png", soft)
-    labelled = Sample("p", tmp_path / "im.png", tmp_path / "m.png", "train", "data")
-    anchor = Sample("unlabeled-00000", tmp_path / "im.png", tmp_path / "m.png", "train", "unlabeled:dir")
-    config = CONFIGS["u2netp"]
-    ds = TrainDataset([labelled, anchor], config, 64, 64, vflip=False, seed=1, anchor_confidence=0.9)
-    _, y_pair = ds[(0, 0)]
-    _, y_anchor = ds[(1, 0)]
-    assert not torch.isnan(y_pair).any()  # a corrected mask is the truth everywhere
-    free = torch.isnan(y_anchor)
-    kept = y_anchor[~free]
-    assert free.any() and ((kept <= 0.1) | (kept >= 0.9)).all()
-    assert free.float().mean().item() == pytest.approx(0.8, abs=0.05)  # the ramp's middle 80 % has no target
-    plain = TrainDataset([anchor], config, 64, 64, vflip=False, seed=1)
-    assert not torch.isnan(plain[(0, 0)][1]).any()  # without the option an anchor is its whole mask

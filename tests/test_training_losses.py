@@ -134,22 +134,3 @@ def test_feature_sync_is_the_sum_of_mses() -> None:
     assert got.item() == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError):
         feature_sync([torch.zeros(1)], [])
-
-
-def test_anchor_rows_train_only_their_confident_pixels_with_bce() -> None:
-    from u2studio.training.losses import anchor_aware
-
-    torch.manual_seed(0)
-    logits = torch.randn(4, 1, 16, 16, requires_grad=True)
-    target = (torch.rand(4, 1, 16, 16) > 0.5).float()
-    loss = anchor_aware(hybrid_loss)
-    assert torch.equal(loss(logits, target), hybrid_loss(logits, target))  # no anchor in the batch: unchanged
-    masked = target.clone()
-    masked[2:, :, :, :6] = float("nan")  # rows 2 and 3 are anchors, unsure in their left columns
-    value = loss(logits, masked)
-    by_hand = hybrid_loss(logits[:2], target[:2]) * 2 / 4 + sum(
-        bce_loss(logits[i, :, :, 6:], target[i, :, :, 6:]) for i in (2, 3)) / 4
-    assert torch.isfinite(value) and value.item() == pytest.approx(by_hand.item(), rel=1e-6)
-    value.backward()
-    assert logits.grad is not None and torch.isfinite(logits.grad).all()
-    assert (logits.grad[2:, :, :, :6] == 0).all() and (logits.grad[2:, :, :, 6:] != 0).any()

@@ -40,9 +40,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unlabeled-share", type=float, default=1.0,
                    help="the largest share of the training images the --unlabeled anchors may make up; the labelled "
                         "pairs are repeated to keep them below it (1: no cap)")
-    p.add_argument("--anchor-confidence", type=float, default=None,
-                   help="anchors train only where the starting model was sure (probability above C or below 1-C), "
-                        "with BCE; the boundary band is left to the labelled pairs (default: the whole mask, hybrid loss)")
     p.add_argument("--size", type=int, default=None, help="resize side (default from the model: 320 U²-Net, 1024 IS-Net)")
     p.add_argument("--crop", type=int, default=None, help="random crop side (default 288 for U²-Net at 320, size for IS-Net)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/state.pt when it exists")
@@ -125,10 +122,6 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--l2sp must not be negative"
     if not 0 < args.unlabeled_share <= 1:
         return "--unlabeled-share must be in (0, 1]"
-    if args.anchor_confidence is not None and not 0.5 <= args.anchor_confidence < 1:
-        return "--anchor-confidence must be in [0.5, 1)"
-    if args.anchor_confidence is not None and (args.unlabeled is None or args.interm_sup):
-        return "--anchor-confidence shapes the --unlabeled anchors (and not with --interm-sup)"
     if args.freeze == "auto" and (args.init == "scratch" or not args.refit):
         return "--freeze auto chooses between fine-tuning recipes by their held-out scores: it needs --init bundled|PATH and the refit"
     return None

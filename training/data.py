@@ -251,7 +251,7 @@ class TrainDataset(Dataset):  # type: ignore[type-arg]
 
     def __init__(
         self, samples: list[Sample], config: ModelConfig, size: int, crop: int, vflip: bool, seed: int,
-        augment: Augment | None = None, anchor_confidence: float | None = None,
+        augment: Augment | None = None,
     ) -> None:
         if crop > size:
             raise DataError(f"crop {crop} is larger than the resize {size}")
@@ -259,7 +259,6 @@ class TrainDataset(Dataset):  # type: ignore[type-arg]
         self.config = replace(config, input_size=crop)
         self.augment = replace(augment or PAPER_AUGMENT, vflip=vflip and (augment or PAPER_AUGMENT).vflip)
         self.size, self.crop, self.vflip, self.seed = size, crop, self.augment.vflip, seed
-        self.anchor_confidence = anchor_confidence  # anchors: NaN where the starting model was unsure
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -288,9 +287,6 @@ class TrainDataset(Dataset):  # type: ignore[type-arg]
             image = _colour_jitter(image, rng, self.augment.colour)
         x = torch.from_numpy(preprocess(image, self.config))
         y = torch.from_numpy(mask.astype(np.float32) / 255.0)[None]
-        if self.anchor_confidence is not None and sample.dataset.startswith("unlabeled:"):
-            c = self.anchor_confidence
-            y[(y > 1.0 - c) & (y < c)] = float("nan")
         return x, y
 
 

@@ -108,30 +108,3 @@ def feature_sync(image_features: Sequence[torch.Tensor], gt_features: Sequence[t
     for fi, fg in zip(image_features, gt_features):
         total = total + F.mse_loss(fi.float(), fg.float().detach())
     return total
-
-
-def anchor_aware(loss: LossFn) -> LossFn:
-    """``loss`` for labelled rows of a batch; masked BCE for anchor rows (NaN marks pixels without a target).
-
-    An anchor (``--unlabeled`` with ``--anchor-confidence``) carries the starting model's mask only where it
-    was confident; its other pixels are NaN, so the boundary band is learnt from the labelled pairs alone.
-    Each row counts 1/N of the batch, as in ``loss``.
-    """
-
-    def masked(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        free = torch.isnan(target)
-        anchor = free.flatten(1).any(1)
-        if not bool(anchor.any()):
-            return loss(logits, target)
-        n = target.shape[0]
-        total = torch.zeros((), device=logits.device)
-        if not bool(anchor.all()):
-            total = total + loss(logits[~anchor], target[~anchor]) * float((~anchor).sum()) / n
-        valid = (~free[anchor]).float()
-        bce = F.binary_cross_entropy_with_logits(logits[anchor].float(), torch.nan_to_num(target[anchor].float()),
-                                                 reduction="none")
-        dims = tuple(range(1, bce.ndim))
-        per_row = (bce * valid).sum(dims) / valid.sum(dims).clamp(min=1.0)
-        return total + per_row.sum() / n
-
-    return masked

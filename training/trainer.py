@@ -20,7 +20,7 @@ from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
 from .recipe import FT_SIZES, L2SP, apply_freeze, interpolate_weights, lr_factor, resolve
 from .interm import gt_masks_for, train_gt_encoder
-from .losses import anchor_aware, get_loss
+from .losses import get_loss
 from .progress import Reporter, plot_curves
 from .setup import (
     SCRATCH_LR, build_model, make_optimizer, prepare_batchnorm,
@@ -92,14 +92,12 @@ class Run:
         vflip = args.arch != "isnet" and self.recipe.augment.vflip
         listed = mix_with_anchors(self.train_samples, pseudo, getattr(args, "unlabeled_share", 1.0))
         self.train_ds = TrainDataset(listed, self.config, self.sizes.size, self.sizes.crop, vflip,
-                                     args.seed, self.recipe.augment, getattr(args, "anchor_confidence", None))
+                                     args.seed, self.recipe.augment)
         # fp16 autocast (CUDA without bf16) needs loss scaling; bf16 and fp32 do not
         fp16 = device.type == "cuda" and not torch.cuda.is_bf16_supported()
         self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
         self.optimizer = make_optimizer(self.model, self.lr)
         self.loss_fn = get_loss(self.recipe.loss)
-        if getattr(args, "anchor_confidence", None) is not None:
-            self.loss_fn = anchor_aware(self.loss_fn)
         self.baseline: Evaluation | None = None
         self.after: Evaluation | None = None
         self.gt_encoder: nn.Module | None = None
@@ -137,7 +135,6 @@ class Run:
             "interm_sup": bool(self.args.interm_sup), "seed": self.args.seed, "code_version": S.code_version(),
             "recipe": self.recipe.to_dict(), "unlabeled_count": self.n_pseudo,
             "unlabeled_share": getattr(self.args, "unlabeled_share", 1.0),
-            "anchor_confidence": getattr(self.args, "anchor_confidence", None),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 

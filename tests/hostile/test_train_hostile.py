@@ -103,12 +103,3 @@ def test_an_anchor_share_outside_0_to_1_is_refused(tmp_path: Path, share: str) -
     code, events, stderr = train("--data", data, "--out", tmp_path / "run", *TINY, "--unlabeled-share", share)
     assert code == 2 and "--unlabeled-share must be in (0, 1]" in stderr and "Traceback" not in stderr, stderr
     assert not events and not (tmp_path / "run").exists()  # refused before anything starts
-
-
-@pytest.mark.parametrize(("flags", "text"), [
-    (["--anchor-confidence", "0.9"], "--anchor-confidence shapes the --unlabeled anchors"),
-    (["--anchor-confidence", "1", "--unlabeled", "."], "--anchor-confidence must be in [0.5, 1)"),
-])
-def test_anchor_confidence_needs_anchors_and_a_level_between_half_and_one(tmp_path: Path, flags: list[str], text: str) -> None:
-    code, events, stderr = train("--data", _plain(tmp_path / "data"), "--out", tmp_path / "run", *TINY, *flags)
-    assert code == 2 and text in stderr and "Traceback" not in stderr and not events, stderr

@@ -110,25 +110,3 @@ def test_validation_items_keep_the_full_size_reference(tmp_path: Path) -> None:
     ds = ValDataset(discover(root), CONFIGS["isnet"], 64)
     x, gt = ds[0]
     assert x.shape == (3, 64, 64) and gt.shape == (30, 50) and gt.dtype == np.uint8
-
-
-def test_anchors_are_capped_at_their_share_by_listing_the_labelled_pairs_again() -> None:
-    from u2studio.training.data import Sample
-    from u2studio.training.distill import mix_with_anchors
-
-    def samples(prefix: str, n: int) -> list[Sample]:
-        return [Sample(f"{prefix}{i}", Path(f"{prefix}{i}.png"), Path(f"{prefix}{i}m.png"), "train", prefix) for i in range(n)]
-
-    labelled, pseudo = samples("p", 3), samples("u", 6)
-    for share, n in ((1 / 3, 12), (0.5, 6), (0.25, 18)):
-        listed = mix_with_anchors(labelled, pseudo, share)
-        anchors = [s for s in listed if s.stem.startswith("u")]
-        assert anchors == pseudo and len(listed) - len(anchors) == n  # every anchor once, the pairs repeated
-        assert len(anchors) / len(listed) <= share + 1e-9
-        # the smallest repeat that meets the share: one listing fewer would exceed it
-        assert len(anchors) / (len(anchors) + n - len(labelled)) > share
-    assert mix_with_anchors(labelled, pseudo, 1.0) == labelled + pseudo  # no cap
-    assert mix_with_anchors(labelled, samples("u", 1), 1 / 3) == labelled + samples("u", 1)  # already below
-    assert mix_with_anchors([], pseudo, 1 / 3) == pseudo
-    with pytest.raises(ValueError, match="unlabeled-share"):
-        mix_with_anchors(labelled, pseudo, 0.0)

@@ -37,9 +37,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "twice the jitter (strong: scale 0.7-1.6, colour 0.3)")
     p.add_argument("--unlabeled", default=None,
                    help="folder of images without masks: the starting model's predictions on them train too (distillation)")
-    p.add_argument("--unlabeled-share", type=float, default=1.0,
-                   help="the largest share of the training images the --unlabeled anchors may make up; the labelled "
-                        "pairs are repeated to keep them below it (1: no cap)")
     p.add_argument("--size", type=int, default=None, help="resize side (default from the model: 320 U²-Net, 1024 IS-Net)")
     p.add_argument("--crop", type=int, default=None, help="random crop side (default 288 for U²-Net at 320, size for IS-Net)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/state.pt when it exists")
@@ -120,8 +117,6 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--interpolate must be in (0, 1]"
     if args.l2sp is not None and args.l2sp < 0:
         return "--l2sp must not be negative"
-    if not 0 < args.unlabeled_share <= 1:
-        return "--unlabeled-share must be in (0, 1]"
     if args.freeze == "auto" and (args.init == "scratch" or not args.refit):
         return "--freeze auto chooses between fine-tuning recipes by their held-out scores: it needs --init bundled|PATH and the refit"
     return None

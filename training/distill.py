@@ -5,16 +5,10 @@ post-processing) is written once as an 8-bit soft mask under ``RUN/pseudo/`` and
 any other pair, with the same augmentation. These pairs anchor the fine-tune to what the starting
 model already did on the user's other images. Images whose bytes equal a labelled pair's image are
 skipped, so a held-out image never enters training this way.
-
-The anchors are capped at a share of the training images (``--unlabeled-share``): with a few labelled
-pairs and many open images they would otherwise make up most of every batch and teach the starting
-model's boundaries back. The labelled pairs are listed as often as it takes to bring the anchors down
-to that share; each listing is augmented afresh (the augmentation is keyed by position).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -60,17 +54,3 @@ def pseudo_samples(images: list[Path], run_dir: Path, folder: str | Path) -> lis
     """Training samples pairing each unlabelled image with its pseudo-label."""
     return [Sample(f"unlabeled-{i:05d}", path, run_dir / PSEUDO / f"{i:05d}.png", "train", f"unlabeled:{folder}")
             for i, path in enumerate(images)]
-
-
-def mix_with_anchors(labelled: list[Sample], pseudo: list[Sample], share: float) -> list[Sample]:
-    """The training list: ``labelled`` repeated so that ``pseudo`` is at most ``share`` of it, then ``pseudo``.
-
-    ``share`` ≥ 1 keeps one listing of each (no cap); without labelled pairs the list is ``pseudo``.
-    """
-    if not 0.0 < share <= 1.0:
-        raise ValueError(f"--unlabeled-share must be in (0, 1], not {share}")
-    if not pseudo or not labelled or share >= 1.0:
-        return labelled + pseudo
-    # smallest r with P / (r·L + P) <= share
-    repeats = max(1, math.ceil(len(pseudo) * (1.0 - share) / (share * len(labelled)) - 1e-9))
-    return labelled * repeats + pseudo

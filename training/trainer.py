@@ -15,7 +15,7 @@ from . import checks as C
 from . import distributed as D
 from . import state as S
 from .data import Sample, TrainDataset, ValDataset, collect, dataset_hashes, discover, guard_split
-from .distill import mix_with_anchors, pseudo_samples, unlabeled_images, write_pseudo_labels
+from .distill import pseudo_samples, unlabeled_images, write_pseudo_labels
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, evaluate_heldout, write_heldout, write_report
 from .recipe import FT_SIZES, L2SP, apply_freeze, interpolate_weights, lr_factor, resolve
@@ -90,8 +90,7 @@ class Run:
         pseudo = self.pseudo_samples(samples) if args.unlabeled else []
         self.n_pseudo = len(pseudo)
         vflip = args.arch != "isnet" and self.recipe.augment.vflip
-        listed = mix_with_anchors(self.train_samples, pseudo, getattr(args, "unlabeled_share", 1.0))
-        self.train_ds = TrainDataset(listed, self.config, self.sizes.size, self.sizes.crop, vflip,
+        self.train_ds = TrainDataset(self.train_samples + pseudo, self.config, self.sizes.size, self.sizes.crop, vflip,
                                      args.seed, self.recipe.augment)
         # fp16 autocast (CUDA without bf16) needs loss scaling; bf16 and fp32 do not
         fp16 = device.type == "cuda" and not torch.cuda.is_bf16_supported()
@@ -134,7 +133,6 @@ class Run:
             "datasets": self.hashes, "train_count": len(self.train_samples), "val_count": len(self.val_samples),
             "interm_sup": bool(self.args.interm_sup), "seed": self.args.seed, "code_version": S.code_version(),
             "recipe": self.recipe.to_dict(), "unlabeled_count": self.n_pseudo,
-            "unlabeled_share": getattr(self.args, "unlabeled_share", 1.0),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 

@@ -64,3 +64,40 @@ def test_an_accelerator_lane_takes_batches() -> None:
     results, pipeline = _run(stages, 16)
     assert sorted(results) == list(range(16)) and max(sizes) > 1 and max(sizes) <= 4
     assert pipeline.stats.median_forward_ms is not None
+
+
+def test_ctrl_c_drains_every_started_job_even_when_it_lands_in_the_result_callback() -> None:
+    """A first SIGINT stops pulling jobs and lets the ones in flight finish; run() then raises KeyboardInterrupt.
+
+    The interrupt is sent from inside the result callback, the moment a plain KeyboardInterrupt used to escape
+    without stopping the loaders (and could leave a queue's lock held)."""
+    import itertools
+    import os
+    import signal
+
+    import pytest
+
+    results: dict[int, object] = {}
+
+    def on_result(job: int, result: object) -> None:
+        results[job] = result
+        if job == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here, in the callback
+
+    def load(job: int) -> tuple[np.ndarray, int]:
+        time.sleep(0.01)
+        return np.zeros((3, 4, 4), np.float32), job
+
+    stages = Stages(load, lambda job, payload, prob: payload, lambda batch: batch[:, 0], lanes=2, loaders=2,
+                    finishers=1, max_in_flight=4)
+    pipeline = Pipeline(stages, itertools.count(), on_result)  # an endless source, like --watch
+    before = signal.getsignal(signal.SIGINT)
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run()
+    assert time.perf_counter() - started < 10
+    assert pipeline.stop.is_set() and 5 in results
+    assert sorted(results) == list(range(len(results)))  # every job that was pulled was finished and reported
+    assert all(results[j] == j for j in results)
+    assert signal.getsignal(signal.SIGINT) is before  # the previous handler is back

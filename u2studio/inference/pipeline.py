@@ -10,6 +10,7 @@ One job's failure is reported for that job and the pipeline goes on. No torch, n
 from __future__ import annotations
 
 import queue
+import signal
 import statistics
 import threading
 import time
@@ -70,30 +71,43 @@ class Pipeline(Generic[J]):
         self._results: queue.Queue[Any] = queue.Queue()
 
     def run(self) -> PipelineStats:
-        """Process every job (or until :attr:`stop` is set); a first Ctrl+C stops pulling and drains, a second aborts."""
+        """Process every job (or until :attr:`stop` is set); a first Ctrl+C stops pulling and drains, a second aborts.
+
+        On the main thread a SIGINT handler only counts the presses, and the loop below acts on them: a
+        KeyboardInterrupt raised at an arbitrary point (inside a queue's lock, say) could leave that lock held
+        and hang the drain. The second press raises, to abort.
+        """
         s = self.stages
-        self._spawn(s.loaders, self._load_loop, self._infer, s.lanes)
-        self._spawn(s.lanes, self._infer_loop, self._finish, s.finishers)
-        self._spawn(s.finishers, self._finish_loop, self._results, 1)
-        interrupted = False
-        while True:
-            try:
-                item = self._results.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            except KeyboardInterrupt:
-                if interrupted:
-                    raise
-                interrupted = True
-                self.stop.set()
-                continue
-            if item is _END:
-                break
-            job, result = item
-            if self.stats.first_done_at is None:
-                self.stats.first_done_at = time.perf_counter()
-            self._on_result(job, result)
-        if interrupted:
+        presses = [0]
+
+        def on_sigint(_signum: int, _frame: object) -> None:
+            presses[0] += 1
+            if presses[0] > 1:
+                raise KeyboardInterrupt
+
+        installed = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, on_sigint) if installed else None
+        try:
+            self._spawn(s.loaders, self._load_loop, self._infer, s.lanes)
+            self._spawn(s.lanes, self._infer_loop, self._finish, s.finishers)
+            self._spawn(s.finishers, self._finish_loop, self._results, 1)
+            while True:
+                if presses[0] and not self.stop.is_set():
+                    self.stop.set()
+                try:
+                    item = self._results.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if item is _END:
+                    break
+                job, result = item
+                if self.stats.first_done_at is None:
+                    self.stats.first_done_at = time.perf_counter()
+                self._on_result(job, result)
+        finally:
+            if installed:
+                signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        if presses[0]:
             raise KeyboardInterrupt
         return self.stats
 

@@ -27,6 +27,7 @@ import numpy as np
 from u2studio.core.atomic import atomic_write_bytes, atomic_write_text
 from u2studio.core.hashing import sha256_bytes
 from u2studio.core.paths import APP_NAME, resources_dir
+from u2studio.inference.ort_optimized import build_session
 
 EXPORT_VERSION = "2"
 
@@ -72,6 +73,12 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path(APP_NAME, appauthor=False) / "onnx"
+
+
+def optimized_cache_dir() -> Path | None:
+    """Where onnxruntime's rewritten graphs are kept (:mod:`u2studio.inference.ort_optimized`): the export cache;
+    None when ``U2STUDIO_ORT_OPTIMIZED=0`` asks for a plain build every time."""
+    return None if os.environ.get("U2STUDIO_ORT_OPTIMIZED") == "0" else cache_dir()
 
 
 def stamp_for(weights_sha256: str, input_size: int, config: dict[str, Any], graph: bytes) -> dict[str, Any]:
@@ -183,6 +190,9 @@ class OrtEngine:
         self.lean = lean
         self.parallel = max(1, min(parallel, threads))
         self._graph = cached.graph
+        self._graph_sha256 = sha256_bytes(cached.graph)
+        self._optimized_dir = optimized_cache_dir()
+        self.optimized_from_cache = False  # whether the latest session came from a stored rewritten graph
         self._intra = max(1, threads // self.parallel)
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._made = 1
@@ -203,7 +213,8 @@ class OrtEngine:
         options.enable_mem_pattern = not self.lean
         if self.parallel > 1:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(self._graph, options, providers=["CPUExecutionProvider"])
+        session, self.optimized_from_cache = build_session(self._graph, self._graph_sha256, self._optimized_dir, options)
+        return session
 
     def _grow(self) -> Any:
         """One more session (already counted); the count is given back if onnxruntime fails to make it."""

@@ -56,19 +56,36 @@ def test_accepted_fine_tune_is_refit_on_every_pair(pairs: Path, tmp_path: Path) 
     verdict = json.loads((run / "best.json").read_text())
     assert verdict["accepted"] is True, verdict["decision"]
     assert verdict["n_val"] == 7 and verdict["n_train"] == 7 and len(verdict["per_image"]) == 7
-    assert verdict["protocol"] == {"folds": 2, "refit": True, "fold_train": [3, 4], "pairs": 7}
+    assert verdict["protocol"] == {"folds": 2, "refit": True, "fold_train": [3, 4], "pairs": 7,
+                                   "soup": {"members": 3, "interpolate": 0.75}}
     assert "Cross-validated over 2 folds" in verdict["decision"] and "all 7 pairs" in verdict["decision"]
+    assert "averages it with the 2 fold models, moved 0.75 of the way" in verdict["decision"]
+    best, refit = load_file(str(run / "best.safetensors")), load_file(str(run / "last.safetensors"))
+    folds = [load_file(str(run / "folds" / str(k) / "last.safetensors")) for k in range(2)]
+    from u2studio.models.registry import create_model
+
+    start = create_model("u2netp", pretrained=True).state_dict()
+    # the installed model: the mean of both fold models' and the refit's trained weights, 0.75 of the way from the start
+    floats = [k for k in best if best[k].is_floating_point()]
+    mean = {k: (folds[0][k] + folds[1][k] + refit[k]) / 3 for k in floats}
+    assert all(torch.allclose(best[k], start[k] + 0.75 * (mean[k] - start[k]), atol=1e-6) for k in floats)
+    assert not any(torch.allclose(best[k], m[k], atol=1e-6) for m in (refit, *folds) for k in ["stage1d.rebnconvin.conv_s1.weight"])
+    assert verdict["recipe"]["interpolate"] == 0.5  # what each fold model was judged with
+    assert [e["event"] for e in events][-3:] == ["guard", "checkpoint", "done"]
+
+
+@pytest.mark.slow
+def test_without_the_soup_the_refit_is_installed_halfway_back_to_the_start(pairs: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    train("--data", str(pairs), "--out", str(run), *RUN, "--no-soup")
+    verdict = json.loads((run / "best.json").read_text())
+    assert verdict["accepted"] is True and verdict["protocol"]["soup"] is None and "averages" not in verdict["decision"]
     best, refit = load_file(str(run / "best.safetensors")), load_file(str(run / "last.safetensors"))
     from u2studio.models.registry import create_model
 
     start = create_model("u2netp", pretrained=True).state_dict()
-    # the installed model is the refit, halfway back to the starting weights (the recipe's weight-space ensemble)
-    assert verdict["recipe"]["interpolate"] == 0.5
     assert all(torch.allclose(best[k], start[k] + 0.5 * (refit[k] - start[k]), atol=1e-6) for k in best if best[k].is_floating_point())
     assert not all(torch.equal(best[k], refit[k]) for k in best)
-    fold = load_file(str(run / "folds" / "0" / "last.safetensors"))
-    assert not all(torch.equal(best[k], fold[k]) for k in best)
-    assert [e["event"] for e in events][-3:] == ["guard", "checkpoint", "done"]
 
 
 @pytest.mark.slow

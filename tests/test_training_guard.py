@@ -106,7 +106,7 @@ def test_destructive_fine_tune_is_declined_and_keeps_the_starting_weights(tmp_pa
     assert verdict["accepted"] is False and guard["accepted"] is False and verdict["decision"].startswith("Declined")
     # the default protocol: 2 folds of 4 pairs, so all 8 pairs judged; declined, so no refit ran
     assert verdict["n_val"] == 8 and verdict["n_train"] == 4 and len(verdict["heldout"]) == 8
-    assert verdict["protocol"] == {"folds": 2, "refit": False, "fold_train": [4, 4], "pairs": 8}
+    assert verdict["protocol"] == {"folds": 2, "refit": False, "fold_train": [4, 4], "pairs": 8, "soup": None}
     assert verdict["n_unlabeled"] == 1 and (run / "folds" / "0" / "pseudo" / "00000.png").is_file()
     assert verdict["checkpoint"]["weights"] == "starting" and verdict["recipe"]["lr"] == 0.05
     assert not (run / "last.safetensors").exists()  # nothing was trained on every pair

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 METRICS = ("relaxF", "maxF", "MAE", "Sm")
+FT_SOUP_INTERPOLATE = 0.75  # the installed soup of the fold models and the refit: start + 0.75 · (mean − start)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interpolate", type=float, default=None,
                    help="fine-tuning: the model kept is start + A·(trained − start), a weight-space ensemble with the "
                         "starting weights (default 0.5 fine-tuning, 1 from scratch)")
+    p.add_argument("--soup", action=argparse.BooleanOptionalAction, default=True,
+                   help="fine-tuning with the refit: install the average of every fold model's and the refit's trained "
+                        "weights, moved --soup-interpolate of the way from the starting weights (default on)")
+    p.add_argument("--soup-interpolate", type=float, default=FT_SOUP_INTERPOLATE,
+                   help=f"the installed soup's step from the starting weights (default {FT_SOUP_INTERPOLATE})")
     p.add_argument("--l2sp", type=float, default=None, help="L2-SP weight toward the starting weights (default 0)")
     p.add_argument("--augment", choices=["finetune", "paper", "strong"], default="finetune",
                    help="fine-tuning augmentation: scale+colour jitter, no vertical flip (finetune), the paper's, or "
@@ -115,6 +121,8 @@ def validate_args(args: argparse.Namespace) -> str | None:
         return "--warmup must be in [0, 1)"
     if args.interpolate is not None and not 0 < args.interpolate <= 1:
         return "--interpolate must be in (0, 1]"
+    if not 0 < args.soup_interpolate <= 1:
+        return "--soup-interpolate must be in (0, 1]"
     if args.l2sp is not None and args.l2sp < 0:
         return "--l2sp must not be negative"
     if args.freeze == "auto" and (args.init == "scratch" or not args.refit):

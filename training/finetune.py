@@ -29,11 +29,12 @@ from . import checks as C
 from . import distributed as D
 from . import state as S
 from .data import Sample, ValDataset, cv_folds, default_folds, discover, guard_split
-from .recipe import FT_FREEZE, single_split
+from .recipe import FT_FREEZE, single_split, soup_weights
 from .guard import PerImage, report as guard_report
 from .heldout import Evaluation, merge, write_heldout, write_report
 from .progress import Reporter
 from .trainer import NonFiniteLoss, Run
+from u2studio.models.checkpoint import read_state_dict
 from u2studio.models.config import CONFIGS
 
 FOLDS = "folds"
@@ -99,6 +100,8 @@ def fine_tune(args: argparse.Namespace, info: D.DistInfo, device: torch.device, 
         final = Run(args, info, device, report, samples=every, run_dir=run_dir, phase="refit on every pair")
         final.run()
         trained = {n: v.detach().cpu() for n, v in final.model.state_dict().items()}
+        if args.soup and info.is_main:
+            trained = soup(trial, run_dir, args.soup_interpolate)
     before, after, judged = trial.before, trial.after, trial.judged
     start_state, template, fold_train = trial.start_state, trial.template, trial.fold_train
     if info.is_main:
@@ -129,6 +132,7 @@ class Trial:
     template: dict[str, Any]
     fold_train: list[int]
     trained: dict[str, torch.Tensor] | None  # the single split's weights (k == 1), else None
+    fold_dirs: list[Path]  # each fold's run folder (its last.safetensors: the fold's trained weights)
 
     def summary(self) -> dict[str, Any]:
         """What best.json records about a candidate that was judged."""
@@ -156,6 +160,7 @@ def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.dev
     start_state: dict[str, torch.Tensor] = {}
     trained: dict[str, torch.Tensor] | None = None
     fold_train: list[int] = []
+    fold_dirs: list[Path] = []
     template: dict[str, Any] = {}
     for index, split in enumerate(splits_for(args, pooled, k)):
         phase = (f"fold {index + 1}/{k}" if k > 1 else "held-out split") + label
@@ -166,6 +171,7 @@ def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.dev
         afters.append(run.after)
         judged.extend(run.val_samples)
         fold_train.append(len(run.train_samples))
+        fold_dirs.append(root / str(index))
         start_state = start_state or run.start_state
         template = template or run.metadata({}, "best")
         if k == 1:
@@ -174,7 +180,18 @@ def cross_validate(args: argparse.Namespace, info: D.DistInfo, device: torch.dev
     before, after = merge(befores), merge(afters)
     per_image = [PerImage(s.stem, b, a) for s, b, a in zip(judged, before.ious, after.ious)]
     verdict = guard_report(before.metrics, after.metrics, per_image)  # every rank holds the same evaluations
-    return Trial(before, after, judged, verdict, start_state, template, fold_train, trained)
+    return Trial(before, after, judged, verdict, start_state, template, fold_train, trained, fold_dirs)
+
+
+def soup(trial: Trial, run_dir: Path, factor: float) -> dict[str, torch.Tensor]:
+    """The model to install after an accepted refit: the uniform average of every fold model's and the refit's
+    trained weights (each ``last.safetensors``), moved ``factor`` of the way from the starting weights.
+
+    Each of them trained on other pairs and other crops; their mean keeps what they agree on and averages away
+    what one of them memorised, so it can take a longer step from the start than a single model (0.75 against
+    the folds' 0.5). Measured in docs/training.md ("The installed soup")."""
+    members = [read_state_dict(folder / S.LAST) for folder in [*trial.fold_dirs, run_dir]]
+    return soup_weights(trial.start_state, members, factor)
 
 
 RECIPE_NAMES = {"encoder": "decoder only", "none": "whole network"}
@@ -208,8 +225,12 @@ def write_verdict(
         how = " Judged on one held-out split."
     if refit:
         how += f" The installed model was then trained on all {n_pairs} pairs."
+        if args.soup:
+            how += (f" What is installed averages it with the {k} fold models, moved {args.soup_interpolate:g} of the way"
+                    " from the starting weights.")
     how += candidates_sentence(verdict)
-    protocol = {"folds": k, "refit": refit, "fold_train": fold_train, "pairs": n_pairs}
+    protocol = {"folds": k, "refit": refit, "fold_train": fold_train, "pairs": n_pairs,
+                "soup": {"members": k + 1, "interpolate": args.soup_interpolate} if refit and args.soup else None}
     config = CONFIGS[args.arch]
     extra: dict[str, Any] = {
         "n_train": n_train, "n_unlabeled": n_unlabeled, "val_stems": [s.stem for s in judged],

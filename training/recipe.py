@@ -145,6 +145,21 @@ def apply_freeze(model: nn.Module, freeze: str) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def soup_weights(start: dict[str, torch.Tensor], members: list[dict[str, torch.Tensor]],
+                 factor: float) -> dict[str, torch.Tensor]:
+    """``start + factor · (mean(members) − start)`` for every floating-point weight (a uniform model soup moved
+    part of the way from the starting weights); other entries are taken from the last member."""
+    out: dict[str, torch.Tensor] = {}
+    for name, last in members[-1].items():
+        if last.is_floating_point() and name in start:
+            mean = sum(m[name].to(last.dtype) for m in members) / len(members)
+            anchor = start[name].to(last.device, last.dtype)
+            out[name] = anchor + factor * (mean - anchor)
+        else:
+            out[name] = last
+    return out
+
+
 def interpolate_weights(model: nn.Module, start: dict[str, torch.Tensor], factor: float) -> None:
     """Move the model's floating-point weights to ``start + factor · (current − start)``, in place."""
     if factor == 1.0:

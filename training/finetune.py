@@ -226,8 +226,8 @@ def write_verdict(
     if refit:
         how += f" The installed model was then trained on all {n_pairs} pairs."
         if args.soup:
-            how += (f" What is installed averages it with the {k} fold models, moved {args.soup_interpolate:g} of the way"
-                    " from the starting weights.")
+            folds = f"the {k} fold models" if k > 1 else "the held-out split's model"
+            how += f" What is installed averages it with {folds}, moved {args.soup_interpolate:g} of the way from the starting weights."
     how += candidates_sentence(verdict)
     protocol = {"folds": k, "refit": refit, "fold_train": fold_train, "pairs": n_pairs,
                 "soup": {"members": k + 1, "interpolate": args.soup_interpolate} if refit and args.soup else None}

@@ -267,3 +267,31 @@ def test_matte_band_given_the_solve_s_pixels_matches_building_them_itself() -> N
     matte_band(image, given, mask8, grid, moving, matte_pixels=480 * 320 // 3, known=known)
     assert not np.array_equal(own, start)  # it did move the band
     assert np.array_equal(own, given)
+
+
+@pytest.mark.parametrize("grid", [None, (150, 275)])
+def test_threads_change_nothing_but_the_time(grid) -> None:
+    """Strips, colour fields and the matting filter's row pieces run side by side; the cutout is bit-identical."""
+    image, alpha, _fg = hair_scene(600, 1100)  # three strips of rows, and a scaled matting copy with the grid
+    mask = low_res(alpha, 4)
+    locked = np.zeros(mask.shape, bool)
+    locked[500:540, 100:500] = True
+    settings = CutoutSettings(mask_grid=grid)
+    one = render_cutout(image, mask, settings, locked=locked, threads=1)
+    for threads in (2, 3):
+        assert np.array_equal(one, render_cutout(image, mask, settings, locked=locked, threads=threads))
+
+
+def test_split_guided_filter_equals_the_whole_region_filter() -> None:
+    """The matting filter cut into row pieces (each with a margin) stitches back into the whole region's filter."""
+    from u2studio.core.cutout.consistency import LINE_EPS, LINE_RADIUS, SplitGuide
+    from u2studio.core.cutout.fields import guide_stats, guided_with
+    from u2studio.core.cutout.parallel import Runner
+
+    image, alpha, _fg = hair_scene(300, 200)
+    src = low_res(alpha, 4).astype(np.float32)
+    guide = image.astype(np.float32) * np.float32(1.0 / 255.0)  # the conversion SplitGuide makes
+    whole = guided_with(guide_stats(guide, LINE_RADIUS, LINE_EPS), src)
+    with Runner(2) as run:
+        for pieces in (1, 2, 5):
+            assert np.array_equal(SplitGuide(image, run, pieces).coefficients(src), whole)

@@ -15,6 +15,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from u2studio.core.cutout.parallel import default_threads
 from u2studio.core.cutout.output import encode_cutout, flatten, parse_bg_color, preview
 from u2studio.core.cutout.refine import band_radius, decontaminate_soft, hard_rgba, refined
 
@@ -64,11 +65,12 @@ def as_mask8(mask: np.ndarray) -> np.ndarray:
 
 
 def render_cutout(image: np.ndarray, mask: np.ndarray, settings: CutoutSettings = CutoutSettings(), *,
-                  locked: np.ndarray | None = None) -> np.ndarray:
+                  locked: np.ndarray | None = None, threads: int | None = None) -> np.ndarray:
     """The RGBA cutout (H×W×4 uint8, straight alpha) of an H×W×3 uint8 RGB ``image`` under ``mask``.
 
     ``mask`` is the model's soft mask or the user's mask at the image's size (uint8 0..255 or float 0..1).
     ``locked`` (H×W bool) marks pixels the user painted at full hardness: they are never moved.
+    ``threads``: how many CPU threads the refined edge uses (default: this process's CPUs, at most four).
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"the image must be H×W×3 uint8 RGB, not {image.shape} {image.dtype}")
@@ -91,7 +93,8 @@ def render_cutout(image: np.ndarray, mask: np.ndarray, settings: CutoutSettings 
         if amount > 0:
             decontaminate_soft(image, rgba, mask8, settings.threshold, radius, amount, free)
     else:
-        rgba = refined(image, mask8, settings.threshold, radius, amount, free, settings.mask_grid)
+        rgba = refined(image, mask8, settings.threshold, radius, amount, free, settings.mask_grid,
+                       default_threads() if threads is None else threads)
     if free is not None:
         keep = free == 0
         rgba[keep, :3] = image[keep]

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from u2studio.core.cutout.fields import GuideStats, guide_stats, guided_with
+from u2studio.core.cutout.fields import guide_stats, guided_with
+from u2studio.core.cutout.parallel import SERIAL, Runner
 
 ITERATIONS = 6  # back-projection steps after the colour solve
 FINAL_ITERATIONS = 2  # ... and at full resolution after an alternation on a scaled copy
@@ -109,14 +110,52 @@ class Agreement:
             flat[self.moving] = values
 
 
-def _smooth(stats: GuideStats, alpha: np.ndarray, band: np.ndarray) -> None:
-    """In place: ``alpha`` (a view) at the band replaced by its guided filter (guide: the photo in ``stats``)."""
-    coeff = guided_with(stats, np.ascontiguousarray(alpha))
-    image = stats.guide
-    out = coeff[..., 3] + coeff[..., 0] * image[..., 0]
-    out += coeff[..., 1] * image[..., 1]
-    out += coeff[..., 2] * image[..., 2]
-    alpha[band] = np.clip(out[band], 0.0, 1.0)
+class SplitGuide:
+    """The narrow colour guided filter over a region, cut into row pieces that are filtered side by side.
+
+    Each piece carries ``2 · radius + 2`` extra rows on either side, enough for the filter's two box passes, and
+    keeps only its own rows, so the stitched result is the whole region's filter.
+    """
+
+    def __init__(self, photo: np.ndarray, run: Runner, pieces: int | None = None):
+        height = photo.shape[0]
+        margin = 2 * LINE_RADIUS + 2
+        cuts = np.linspace(0, height, (pieces or run.threads) + 1).round().astype(int)
+        self.run = run
+        self.pieces = [(max(0, a - margin), min(height, b + margin), a, b)
+                       for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist()) if b > a]
+        self.stats = run.map(lambda piece: guide_stats(
+            photo[piece[0] : piece[1]].astype(np.float32) * np.float32(1.0 / 255.0), LINE_RADIUS, LINE_EPS),
+            self.pieces)
+
+    def coefficients(self, src: np.ndarray) -> np.ndarray:
+        """The guided filter's averaged linear coefficients of ``src`` (H×W float32) as H×W×4 float32."""
+        out = np.empty((*src.shape, 4), np.float32)
+
+        def one(i: int) -> None:
+            lo, hi, a, b = self.pieces[i]
+            out[a:b] = guided_with(self.stats[i], np.ascontiguousarray(src[lo:hi]))[a - lo : b - lo]
+
+        self.run.map(one, range(len(self.pieces)))
+        return out
+
+    def smooth(self, alpha: np.ndarray, band: np.ndarray) -> None:
+        """In place: ``alpha`` (a view) at ``band`` replaced by its guided filter ``a · I + b``."""
+        outs: list[np.ndarray] = [np.empty(0, np.float32)] * len(self.pieces)
+
+        def one(i: int) -> None:
+            lo, hi, a, b = self.pieces[i]
+            coeff = guided_with(self.stats[i], np.ascontiguousarray(alpha[lo:hi]))[a - lo : b - lo]
+            image = self.stats[i].guide[a - lo : b - lo]
+            out = coeff[..., 3] + coeff[..., 0] * image[..., 0]
+            out += coeff[..., 1] * image[..., 1]
+            out += coeff[..., 2] * image[..., 2]
+            outs[i] = out
+
+        self.run.map(one, range(len(self.pieces)))  # every piece reads alpha before any is written
+        for (_, _, a, b), out in zip(self.pieces, outs):
+            rows = band[a:b]
+            alpha[a:b][rows] = np.clip(out[rows], 0.0, 1.0)
 
 
 def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
@@ -127,7 +166,8 @@ def _around(band: np.ndarray, margin: int) -> tuple[slice, slice]:
 
 
 def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tuple[int, int],
-               moving: np.ndarray, matte_pixels: int | None = None, known: Known | None = None) -> None:
+               moving: np.ndarray, matte_pixels: int | None = None, known: Known | None = None,
+               run: Runner = SERIAL) -> None:
     """In place: the band's alpha (H×W float32) made to agree with the mask on ``grid`` and to follow the photo.
 
     ``image`` is the H×W×3 uint8 photo, ``mask`` the H×W uint8 soft mask, ``moving`` the flat indices that may
@@ -160,16 +200,16 @@ def matte_band(image: np.ndarray, alpha: np.ndarray, mask: np.ndarray, grid: tup
         band_s = cv2.resize(marks, size, interpolation=cv2.INTER_AREA) > 0
     moving_s = moving if scale == 1.0 else np.flatnonzero(band_s)
     box = _around(band_s, 2 * LINE_RADIUS + 2)
-    stats = guide_stats(photo[box].astype(np.float32) * np.float32(1.0 / 255.0), LINE_RADIUS, LINE_EPS)
+    guide = SplitGuide(photo[box], run)
     agree = Agreement(band_s.shape, mask_s, grid, moving_s)
     agree.step(alpha_s, ITERATIONS)
     for _ in range(ROUNDS if scale == 1.0 else SCALED_ROUNDS):
-        _smooth(stats, alpha_s[box], band_s[box])
+        guide.smooth(alpha_s[box], band_s[box])
         agree.step(alpha_s, ROUND_ITERATIONS)
     if scale == 1.0:
         return
     coeff = np.zeros((size[1], size[0], 4), np.float32)
-    coeff[box] = guided_with(stats, np.ascontiguousarray(alpha_s[box]))
+    coeff[box] = guide.coefficients(alpha_s[box])
     at = remap_at(coeff, known.ys, known.xs, size[0] / width, size[1] / height)
     flat = alpha.reshape(-1)
     flat[moving] = np.clip(np.einsum("ij,ij->i", at[:, :3], known.colour) + at[:, 3], 0.0, 1.0)

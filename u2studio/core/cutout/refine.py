@@ -17,6 +17,7 @@ Outline (docs/cutout.md has the reasoning and the measurements):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import cv2
@@ -24,9 +25,10 @@ import numpy as np
 
 from u2studio.core.cutout.consistency import Known, matte_band, pixel_maps, read_at
 from u2studio.core.cutout.fields import extend_colours, guided_coefficients
+from u2studio.core.cutout.parallel import SERIAL, Runner
 
 WORK_PIXELS = 500_000  # the work copy's size; soft masks hold no finer information
-STRIP_ROWS = 512
+STRIP_ROWS = 64
 SEPARATION = 0.08  # F–B distance (0..1 colour units) at which the colour projection gets half the say
 ITERATIONS = 1  # passes that re-estimate F and B from band pixels the solve is sure about
 SAMPLE_TRUST = 0.5  # ... how sure (the projection's trust)
@@ -69,7 +71,8 @@ def _work_scale(height: int, width: int) -> int:
     return max(1, int(np.sqrt(height * width / WORK_PIXELS) + 0.5))
 
 
-def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, with_guided: bool) -> Work:
+def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, with_guided: bool,
+            run: Runner = SERIAL) -> Work:
     """Build the work copy: band, F and B colour fields and (optionally) guided-filter coefficients."""
     height, width = mask8.shape
     s = _work_scale(height, width)
@@ -88,8 +91,10 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
     if not with_guided:
         channels = [extend_colours(img_s, fg_weight)]
     else:
-        coeff = edge_aware_prior(img_s, hard_s, band_s, r_s)
-        fields = np.dstack([*colour_fields(img_s, fg_weight, bg_weight), coeff])
+        squares = img_s * img_s
+        coeff, *pushed = run.call(lambda: edge_aware_prior(img_s, hard_s, band_s, r_s),
+                                  *field_jobs(img_s, squares, fg_weight, bg_weight))
+        fields = np.dstack([*colour_fields(*pushed), coeff])
         inside = band_s > 0
         for _ in range(ITERATIONS):
             # pixels the first solve calls clearly foreground or background become samples for F and B
@@ -99,7 +104,7 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
             sure = inside & (trust_s >= SAMPLE_TRUST)
             fg_more = fg_weight + (sure & (alpha_s >= 1 - SAMPLE_SNAP))
             bg_more = bg_weight + (sure & (alpha_s <= SAMPLE_SNAP))
-            fields = np.dstack([*colour_fields(img_s, fg_more, bg_more), coeff])
+            fields = np.dstack([*colour_fields(*run.call(*field_jobs(img_s, squares, fg_more, bg_more))), coeff])
         channels = [fields]
     band = cv2.resize(band_s * np.uint8(255), (width, height), interpolation=cv2.INTER_NEAREST)
     stacked = np.dstack(channels)
@@ -107,12 +112,17 @@ def prepare(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,
     return Work(w_s / width, h_s / height, pieces, band)
 
 
-def colour_fields(img_s: np.ndarray, fg_weight: np.ndarray, bg_weight: np.ndarray) -> list[np.ndarray]:
-    """F and B pushed out from their sample pixels, and their summed local colour variance (texture)."""
-    fg, bg = extend_colours(img_s, fg_weight), extend_colours(img_s, bg_weight)
-    squares = img_s * img_s
-    spread = sum(np.maximum(extend_colours(squares, w) - c * c, 0).sum(axis=2)
-                 for w, c in ((fg_weight, fg), (bg_weight, bg)))
+def field_jobs(img_s: np.ndarray, squares: np.ndarray, fg_weight: np.ndarray,
+               bg_weight: np.ndarray) -> list[Callable[[], np.ndarray]]:
+    """The four independent push-pull fills behind :func:`colour_fields`: colours and squared colours pushed
+    out from the foreground and from the background samples."""
+    return [lambda x=x, w=w: extend_colours(x, w)  # type: ignore[misc]
+            for x, w in ((img_s, fg_weight), (img_s, bg_weight), (squares, fg_weight), (squares, bg_weight))]
+
+
+def colour_fields(fg: np.ndarray, bg: np.ndarray, fg_squares: np.ndarray, bg_squares: np.ndarray) -> list[np.ndarray]:
+    """F and B (pushed out from their sample pixels), and their summed local colour variance (texture)."""
+    spread = (np.maximum(fg_squares - fg * fg, 0).sum(axis=2) + np.maximum(bg_squares - bg * bg, 0).sum(axis=2))
     return [fg, bg, spread[..., None]]
 
 
@@ -203,41 +213,67 @@ def write_band(packed: np.ndarray, y0: int, flat: np.ndarray, colour: np.ndarray
 
 
 def refined(image: np.ndarray, mask8: np.ndarray, threshold: float, radius: int, amount: float,
-            free: np.ndarray | None, grid: tuple[int, int] | None = None) -> np.ndarray:
+            free: np.ndarray | None, grid: tuple[int, int] | None = None, threads: int = 1) -> np.ndarray:
     """The refined RGBA cutout (``free``: where refinement may change pixels; None = everywhere).
 
     ``grid``: the soft mask's native (width, height) when it is a bilinear upscale of a smaller map; the band's
     alpha is then made to agree with the mask on that grid (:mod:`.consistency`), which needs every strip's
     alpha at once. Without it the strips are solved and written one at a time, so memory stays bounded.
+    ``threads``: how many strips (and other independent pieces) are worked on side by side.
     """
     height, width = mask8.shape
-    work = prepare(image, mask8, threshold, radius, with_guided=True)
-    alpha8 = hard_alpha(mask8, threshold)
-    rgba = hard_rgba(image, mask8, threshold, alpha8)
-    packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
-    strips = []
-    for y0 in range(0, height, STRIP_ROWS):
-        flat, ys, xs = band_pixels(work.band, free, y0, STRIP_ROWS)
-        if not len(flat):
-            continue
-        colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
-        fields = sample(work, ys, xs)
-        alpha = solve_alpha(colour, fields, snap=grid is None)
-        if grid is None:
-            write_band(packed, y0, flat, colour, alpha, fields, amount)
-        else:
-            strips.append((y0, flat, colour, alpha, fields, ys, xs))
-    if strips:
+    with Runner(threads) as run:
+        work = prepare(image, mask8, threshold, radius, with_guided=True, run=run)
+        alpha8 = hard_alpha(mask8, threshold)
+        rgba = hard_rgba(image, mask8, threshold, alpha8)
+        packed = rgba.view(np.uint32).reshape(height, width)  # one 4-byte write per band pixel
+
+        def solve(y0: int) -> Strip | None:
+            flat, ys, xs = band_pixels(work.band, free, y0, STRIP_ROWS)
+            if not len(flat):
+                return None
+            colour = image[y0 : y0 + STRIP_ROWS].reshape(-1, 3)[flat].astype(np.float32) * (1.0 / 255.0)
+            fields = sample(work, ys, xs)
+            alpha = solve_alpha(colour, fields, snap=grid is None)
+            if grid is None:  # written at once: only the strips in flight are held
+                write_band(packed, y0, flat, colour, alpha, fields, amount)
+                return None
+            return Strip(y0, flat, colour, alpha, fields, ys, xs)
+
+        strips = [strip for strip in run.map(solve, range(0, height, STRIP_ROWS)) if strip is not None]
+        if not strips:
+            return rgba
+        assert grid is not None
         plane = np.multiply(alpha8, np.float32(1.0 / 255.0), dtype=np.float32)  # contiguous: one fast pass
-        moving = np.concatenate([flat + y0 * width for y0, flat, *_ in strips])
-        plane.reshape(-1)[moving] = np.concatenate([strip[3] for strip in strips])
+        if free is not None:  # locked pixels end up with the mask's value: the grid must see that one
+            keep = free == 0
+            plane[keep] = mask8[keep] * np.float32(1.0 / 255.0)
+        moving = np.concatenate([strip.flat + strip.y0 * width for strip in strips])
+        plane.reshape(-1)[moving] = np.concatenate([strip.alpha for strip in strips])
         marks = work.band if free is None else work.band * free
-        known = Known(*(np.concatenate([strip[i] for strip in strips]) for i in (5, 6, 2)), marks=marks)
-        matte_band(image, plane, mask8, grid, moving, known=known)  # type: ignore[arg-type]
-        for y0, flat, colour, _, fields, _, _ in strips:
-            alpha = snapped(plane[y0 : y0 + STRIP_ROWS].reshape(-1)[flat])
-            write_band(packed, y0, flat, colour, alpha, fields, amount)
+        known = Known(*(np.concatenate([getattr(strip, key) for strip in strips]) for key in ("ys", "xs", "colour")),
+                      marks=marks)
+        matte_band(image, plane, mask8, grid, moving, known=known, run=run)
+
+        def write(strip: Strip) -> None:
+            alpha = snapped(plane[strip.y0 : strip.y0 + STRIP_ROWS].reshape(-1)[strip.flat])
+            write_band(packed, strip.y0, strip.flat, strip.colour, alpha, strip.fields, amount)
+
+        run.map(write, strips)
     return rgba
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One strip's band pixels, held until the grid agreement has seen every strip's alpha."""
+
+    y0: int
+    flat: np.ndarray  # flat indices within the strip
+    colour: np.ndarray  # N×3 float32 0..1
+    alpha: np.ndarray  # N float32, the colour solve's
+    fields: np.ndarray  # N×C float32, the work fields sampled there
+    ys: np.ndarray
+    xs: np.ndarray
 
 
 def decontaminate_soft(image: np.ndarray, rgba: np.ndarray, mask8: np.ndarray, threshold: float, radius: int,

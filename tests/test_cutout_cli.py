@@ -152,3 +152,22 @@ def test_never_overwrites_an_input(scenes: tuple[Path, Path], tmp_path: Path) ->
     result = run_cli("--images", images / "hair.jpg", "--masks", masks, "--out", masks)
     assert result.returncode == 1 and "would overwrite an input" in result.stderr
     assert trap.read_bytes() == b"precious"
+
+
+def test_mask_grid_tells_refined_edges_the_masks_own_size(scenes: tuple[Path, Path], tmp_path: Path) -> None:
+    """--mask-grid 60x40 and /4 name the same grid for these ÷4 masks; the edge then agrees with it there."""
+    from u2studio.core.cutout import CutoutSettings, render_cutout
+
+    images, masks = scenes
+    outs = {}
+    for name, spec in (("none", []), ("size", ["--mask-grid", "60x40"]), ("div", ["--mask-grid", "/4"])):
+        result = run_cli("--images", images, "--masks", masks, "--out", tmp_path / name, *spec)
+        assert result.returncode == 0, result.stderr
+        outs[name] = load_image(tmp_path / name / "hair_cutout.png").alpha
+    assert np.array_equal(outs["size"], outs["div"])
+    assert not np.array_equal(outs["size"], outs["none"])
+    rgb, mask = load_image(images / "hair.jpg").rgb, load_image(masks / "hair.png").rgb[..., 0]
+    assert np.array_equal(outs["size"], render_cutout(rgb, mask, CutoutSettings(mask_grid=(60, 40)))[..., 3])
+    for bad in ("0x40", "/1", "320", "axb"):
+        result = run_cli("--images", images, "--masks", masks, "--out", tmp_path / "bad", "--mask-grid", bad)
+        assert result.returncode == 2 and "not a grid" in result.stderr, result.stderr

@@ -43,6 +43,21 @@ def test_cutout_and_no_mask(tmp_path: Path) -> None:
     assert files_in(tmp_path / "only") == ["a_cutout.png"]
 
 
+def test_refined_cutouts_agree_with_the_model_s_grid(tmp_path: Path) -> None:
+    """The soft mask is the model's 320×320 map scaled up, so the refined cutout is told that grid."""
+    from u2studio.core.cutout import CutoutSettings, render_cutout
+    from u2studio.core.imageio import load_image
+
+    photos(tmp_path / "in", ["a.png"], size=(640, 480))
+    result = segment(tmp_path / "in", "-o", tmp_path / "o", "--cutout", data=tmp_path / "d")
+    assert result.returncode == 0, err(result)
+    rgb, soft = load_image(tmp_path / "in" / "a.png").rgb, mask(tmp_path / "o" / "a.png")
+    alpha = load_image(tmp_path / "o" / "a_cutout.png").alpha
+    told = render_cutout(rgb, soft, CutoutSettings(mask_grid=(320, 320)))
+    assert np.array_equal(alpha, told[..., 3])
+    assert not np.array_equal(alpha, render_cutout(rgb, soft)[..., 3])
+
+
 @pytest.mark.parametrize(("fmt", "mode", "extra"), [("webp", "RGBA", []), ("jpg", "RGB", []),
                                                     ("png", "RGB", ["--bg-color", "#00ff00"])])
 def test_cutout_formats_and_background(tmp_path: Path, fmt: str, mode: str, extra: list[str]) -> None:

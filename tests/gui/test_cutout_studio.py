@@ -126,3 +126,31 @@ def test_decontamination_removes_a_coloured_background_from_the_edge(window, qtb
     assert band.sum() > 50
     green = lambda im: (im.rgb[..., 1].astype(int) - im.rgb[..., 0].astype(int))[band].mean()  # noqa: E731
     assert green(out[True]) < 0.5 * green(out[False])
+
+
+def test_soft_mask_cutouts_agree_with_the_model_s_own_grid(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Viewing the soft mask, the refined cutout is told the model's map size (its mask is that map scaled up);
+    at a threshold the mask is no scaled-up map, and no grid is used."""
+    import cv2
+
+    from u2studio.core.cutout import CutoutSettings, render_cutout
+    from u2studio.core.prediction_source import PredictionSource
+    from u2studio.core.synthetic import hair_scene
+    from u2studio.gui.canvas.cutout_jobs import mask_grid
+
+    rgb, alpha, _fg = hair_scene(480, 360)
+    image = save_png(tmp_path / "hair.png", rgb)
+    window.open_paths([str(image)])
+    doc = window.controller.doc
+    source = PredictionSource(cv2.resize(alpha, (120, 90), interpolation=cv2.INTER_AREA), 480, 360)
+    doc.set_prediction(source.enlarge(), (), (), threshold=None, source=source)
+    assert mask_grid(doc) == (120, 90)
+    soft = load_image(_save(window, qtbot, tmp_path / "soft.png", edges="refined")).alpha
+    told = render_cutout(rgb, doc.mask, CutoutSettings(mask_grid=(120, 90)))[..., 3]
+    assert np.array_equal(soft, told)
+    assert not np.array_equal(soft, render_cutout(rgb, doc.mask)[..., 3])
+    window.view_panel.soft.setChecked(True)
+    window.view_panel.soft.setChecked(False)  # back to the threshold slider's value
+    assert doc.threshold is not None and mask_grid(doc) is None
+    hard = load_image(_save(window, qtbot, tmp_path / "hard.png", edges="refined")).alpha
+    assert np.array_equal(hard, render_cutout(rgb, doc.mask)[..., 3])

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from u2studio.cli.cutout_args import add_cutout_arguments, cutout_options
@@ -37,6 +38,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--masks", required=True, type=Path, metavar="DIR", help="folder of masks")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
     add_cutout_arguments(p)
+    p.add_argument("--mask-grid", type=mask_grid_arg, default=None, metavar="WxH|/N",
+                   help="refined edges: the masks are a W×H map (e.g. 320x320, a U²-Net's own output) or a 1/N-size "
+                        "map (/4) scaled up bilinearly; the edge is then made to agree with the mask on that grid. "
+                        "Give it only when it is exact (docs/cutout.md)")
+
+
+GridSpec = tuple[int, int] | int  # an explicit (width, height), or a divisor of the image's size
+
+
+def mask_grid_arg(text: str) -> GridSpec:
+    """``WxH`` (both at least 1) or ``/N`` (N at least 2), for --mask-grid."""
+    try:
+        if text.startswith("/"):
+            divisor = int(text[1:])
+            if divisor >= 2:
+                return divisor
+        else:
+            width, height = (int(part) for part in text.lower().split("x"))
+            if width >= 1 and height >= 1:
+                return (width, height)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a grid: use WxH (for example 320x320) or /N (for example /4)")
+
+
+def grid_for(spec: GridSpec | None, width: int, height: int) -> tuple[int, int] | None:
+    """The grid for one image: the explicit size, or its size divided (rounded down, as the map was made)."""
+    if spec is None or isinstance(spec, tuple):
+        return spec
+    return (max(1, width // spec), max(1, height // spec))
 
 
 def find_mask(image: Path, masks: Path) -> Path:
@@ -62,7 +93,7 @@ def output_problem(out: Path) -> str | None:
 
 
 def cut_one(image_path: Path, mask_path: Path, target: Path, settings: CutoutSettings, fmt: str,
-            bg: tuple[int, int, int] | None) -> None:
+            bg: tuple[int, int, int] | None, grid: GridSpec | None = None) -> None:
     """Read, cut out and write one image; ItemError with one line on any failure."""
     try:
         info = load_image_info(image_path)
@@ -73,6 +104,8 @@ def cut_one(image_path: Path, mask_path: Path, target: Path, settings: CutoutSet
     if mask.shape != (height, width):
         raise ItemError(f"{image_path}: the mask {mask_path.name} is {mask.shape[1]}x{mask.shape[0]}, "
                         f"the image {width}x{height}")
+    if settings.edges == "refined" and grid is not None:
+        settings = replace(settings, mask_grid=grid_for(grid, width, height))
     rgba = render_cutout(info.rgb, mask, settings)
     data = encode_cutout(rgba, fmt, bg, info.icc_profile)  # type: ignore[arg-type]
     try:
@@ -110,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             if target in targets:
                 raise ItemError(f"{image_path}: another image with the stem {image_path.stem!r} was already cut out")
             targets.add(target)
-            cut_one(image_path, find_mask(image_path, args.masks), target, settings, fmt, bg)
+            cut_one(image_path, find_mask(image_path, args.masks), target, settings, fmt, bg, args.mask_grid)
         except ItemError as exc:
             failures.append(str(exc))
     done = len(images) - len(failures)

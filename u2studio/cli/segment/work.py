@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +75,17 @@ class Work:
         return encode_png(mask_uint8(prob, payload.height, payload.width, True, self.options.threshold))
 
     def _cutout_bytes(self, payload: Payload, prob: np.ndarray) -> bytes:
-        """The cutout from the soft mask, encoded as asked (the source's ICC profile kept)."""
+        """The cutout from the soft mask, encoded as asked (the source's ICC profile kept).
+
+        The soft mask is the model's map scaled up bilinearly, so refined edges are told that map's grid and made
+        to agree with it there (docs/cutout.md, "With the mask's grid").
+        """
         assert payload.rgb is not None
         soft = mask_uint8(prob, payload.height, payload.width, True)
-        rgba = render_cutout(payload.rgb, soft, self.options.cutout)
+        settings = self.options.cutout
+        if settings.edges == "refined" and prob.shape != soft.shape:
+            settings = replace(settings, mask_grid=(prob.shape[1], prob.shape[0]))
+        rgba = render_cutout(payload.rgb, soft, settings)
         return encode_cutout(rgba, self.options.cutout_format, self.options.bg_color,  # type: ignore[arg-type]
                              payload.icc_profile)
 

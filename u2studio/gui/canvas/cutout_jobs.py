@@ -19,16 +19,39 @@ from u2studio.core.priority import lower_current_thread
 from u2studio.gui.canvas.view_options import CutoutChoice
 
 
-def render(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice) -> np.ndarray:
-    """The RGBA cutout of the user's mask; their corrections (``locked``) are never moved by refinement."""
+def mask_grid(doc: object) -> tuple[int, int] | None:
+    """The model's own (width, height) when ``doc``'s mask is its soft map scaled up (the soft-mask view), else None.
+
+    Refined edges are then made to agree with the map on that grid (docs/cutout.md, "With the mask's grid"). A
+    thresholded mask is not a scaled-up map, so it gets no grid; pixels the user corrected are locked anyway.
+    """
+    source = getattr(doc, "prediction_source", None)
+    if source is None or getattr(doc, "threshold", 0.5) is not None:
+        return None
+    height, width = source.small.shape
+    return None if (width, height) == (source.width, source.height) else (width, height)
+
+
+def render(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice,
+           grid: tuple[int, int] | None = None) -> np.ndarray:
+    """The RGBA cutout of the user's mask; their corrections (``locked``) are never moved by refinement.
+
+    ``grid``: the model's native map size when ``mask`` is that map scaled up (:func:`mask_grid`).
+    """
+    from dataclasses import replace
+
     from u2studio.core.cutout import render_cutout
 
-    return render_cutout(rgb, mask, choice.settings(), locked=locked)
+    settings = choice.settings()
+    if grid is not None and settings.edges == "refined":
+        settings = replace(settings, mask_grid=grid)
+    return render_cutout(rgb, mask, settings, locked=locked)
 
 
-def preview_rgba(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice) -> np.ndarray:
+def preview_rgba(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice,
+                 grid: tuple[int, int] | None = None) -> np.ndarray:
     """What the canvas shows in cutout view: the cutout, flattened onto the preview colour if one is chosen."""
-    rgba = render(rgb, mask, locked, choice)
+    rgba = render(rgb, mask, locked, choice, grid)
     bg = choice.background_rgb()
     if bg is None:
         return rgba
@@ -56,11 +79,11 @@ def source_icc(path: Path) -> bytes | None:
 
 
 def encoded_cutout(rgb: np.ndarray, mask: np.ndarray, locked: np.ndarray | None, choice: CutoutChoice,
-                   fmt: str, icc: bytes | None) -> bytes:
+                   fmt: str, icc: bytes | None, grid: tuple[int, int] | None = None) -> bytes:
     """The cutout encoded as ``fmt`` (png, webp, jpg on white) with the source's colour profile."""
     from u2studio.core.cutout import encode_cutout
 
-    return encode_cutout(render(rgb, mask, locked, choice), fmt, None, icc)  # type: ignore[arg-type]
+    return encode_cutout(render(rgb, mask, locked, choice, grid), fmt, None, icc)  # type: ignore[arg-type]
 
 
 def cutout_format(path: Path) -> str:
@@ -149,9 +172,10 @@ class CutoutPreview(QObject):
         if self._done_key == key and self._rgba is not None:
             rgba = self._rgba
             return key, lambda: rgba
-        rgb, mask, edits = doc.rgb, doc.mask, doc.edits  # type: ignore[attr-defined]
+        rgb, mask, edits, grid = doc.rgb, doc.mask, doc.edits, mask_grid(doc)  # type: ignore[attr-defined]
         if key not in self._running.values() and (self._wanted is None or self._wanted[0] != key):
-            self._wanted = (key, lambda: preview_rgba(rgb, mask.copy(), None if edits is None else edits.copy(), choice))
+            self._wanted = (key, lambda: preview_rgba(rgb, mask.copy(), None if edits is None else edits.copy(), choice,
+                                                      grid))
             self._timer.start()
         bg = choice.background_rgb()
         if bg is None:

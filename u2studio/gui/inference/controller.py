@@ -414,7 +414,7 @@ class StudioController(QObject):
         return self._cutout_job(None, "copy")
 
     def _cutout_job(self, target: Path | None, kind: str) -> int | None:
-        from u2studio.gui.canvas.cutout_jobs import cutout_format, encoded_cutout, source_icc
+        from u2studio.gui.canvas.cutout_jobs import cutout_format, encoded_cutout, mask_grid, source_icc
 
         doc = self.doc
         if doc is None or doc.mask is None or doc.rgb is None:
@@ -425,13 +425,15 @@ class StudioController(QObject):
             return None
         rgb, mask, choice, source = doc.rgb, doc.mask.copy(), self.presenter.options.cutout, doc.path
         locked = doc.edits.copy() if doc.edits is not None and doc.edits.any() else None
+        grid = mask_grid(doc)
 
         def work() -> object:
             if target is None:
-                return encoded_cutout(rgb, mask, locked, choice, "png", None)
+                return encoded_cutout(rgb, mask, locked, choice, "png", None, grid)
             from u2studio.core.atomic import atomic_write_bytes
 
-            return atomic_write_bytes(target, encoded_cutout(rgb, mask, locked, choice, cutout_format(target), source_icc(source)))
+            return atomic_write_bytes(target, encoded_cutout(rgb, mask, locked, choice, cutout_format(target),
+                                                             source_icc(source), grid))
 
         job = self.cutouts.submit(work)
         self._cutout_requests[job] = (kind, target, time.perf_counter())
